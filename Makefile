@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Kerrighed: kernel modules for Debian 12's Linux 6.1 plus user-space tools.
+#
+#   make                   modules + tools
+#   make modules [W=1]     every module in one Kbuild run (modules/Makefile)
+#   make tools             every tools/<dir>/ with a Makefile; binaries -> build/bin/
+#   make deps              install build and test dependencies (scripts/install-deps)
+#   make check [ARGS=...]  the test suite (tests/run ARGS, e.g. ARGS=build)
+#   make demo              boot a virtual cluster and show it working
+#   make dkms-install [KVER=...]   /  make dkms-uninstall
+#   make style             checkpatch on modules/ and tools/ C files
+#   make sparse            modules built with sparse (C=2)
+#   make clean
+#
+# KDIR is the kernel build tree; by default the Debian 12 headers of the ABI
+# the archive currently ships (scripts/kabi), e.g.
+# /usr/src/linux-headers-6.1.0-56-amd64.  Never hard-code the ABI number.
+
+SHELL := /bin/bash
+KRG_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+
+# Computed on first use only, so targets that need no kernel (clean, tools,
+# style) run without apt metadata.
+ifeq ($(origin KDIR),undefined)
+KDIR = $(eval KDIR := $(krg_default_kdir))$(KDIR)
+endif
+krg_default_kdir = /usr/src/linux-headers-$(or $(shell $(KRG_ROOT)/scripts/kabi 2>/dev/null),$(error cannot find the Debian 6.1 ABI with scripts/kabi (run apt-get update); or pass KDIR=<kernel build dir>))
+
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}[[:space:]]*$$/\1/p' $(KRG_ROOT)/dkms.conf)
+DKMS_SRC := /usr/src/kerrighed-$(VERSION)
+# Kernel release for dkms-install: the running one unless given.
+KVER ?= $(shell uname -r)
+
+BUILD := $(KRG_ROOT)/build
+BINDIR := $(BUILD)/bin
+
+# C tools: libraries first (the programs link against them), then the rest.
+TOOL_DIRS = $(patsubst %/Makefile,%,$(sort $(wildcard tools/lib*/Makefile)) \
+	$(filter-out $(wildcard tools/lib*/Makefile),$(sort $(wildcard tools/*/Makefile))))
+
+.PHONY: all modules tools deps check demo dkms-src dkms-install dkms-uninstall \
+	style sparse clean
+
+all: modules tools
+
+modules:
+	$(MAKE) -C modules KDIR=$(KDIR)
+
+# Every ELF executable a tool directory builds at its top level is copied to
+# build/bin/ (shared objects and static libraries stay where they are).
+tools:
+	@mkdir -p $(BINDIR)
+	@set -e; for d in $(TOOL_DIRS); do \
+		$(MAKE) -C $$d; \
+		for f in $$d/*; do \
+			[ -f "$$f" ] && [ -x "$$f" ] || continue; \
+			case "$$f" in *.so|*.so.*) continue;; esac; \
+			[ "$$(head -c 4 "$$f" | od -An -c | tr -d ' ')" = '177ELF' ] || continue; \
+			install -m 0755 "$$f" $(BINDIR)/; \
+			echo "  INSTALL $(patsubst $(KRG_ROOT)/%,%,$(BINDIR))/$$(basename $$f)"; \
+		done; \
+	done
+
+deps:
+	@test -x scripts/install-deps || { echo "error: scripts/install-deps is missing" >&2; exit 1; }
+	scripts/install-deps
+
+check: deps
+	@test -x tests/run || { echo "error: tests/run is missing" >&2; exit 1; }
+	tests/run $(ARGS)
+
+demo: deps
+	@test -x tools/vcluster/demo || { echo "error: tools/vcluster/demo is missing" >&2; exit 1; }
+	tools/vcluster/demo
+
+# A clean copy of what DKMS builds from (no build outputs, no git, no
+# rootfs caches): dkms.conf, modules/ sources and the headers they include.
+#   make dkms-src DEST=/some/dir
+dkms-src:
+	@test -n "$(DEST)" || { echo "error: dkms-src needs DEST=<dir>" >&2; exit 1; }
+	@mkdir -p $(DEST)
+	cp dkms.conf $(DEST)/
+	find modules include \( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) -type f \
+		-print0 | xargs -0 cp --parents -t $(DEST)
+
+dkms-install:
+	@command -v dkms >/dev/null || { echo "error: dkms not installed: apt-get install dkms" >&2; exit 1; }
+	@[[ "$(KVER)" =~ ^6\.1\. ]] || { echo "error: kernel $(KVER) is not 6.1; pass KVER=<6.1 release>, e.g. KVER=$$(scripts/kabi)" >&2; exit 1; }
+	@test -d /lib/modules/$(KVER)/build || { echo "error: no headers for $(KVER): apt-get install linux-headers-$(KVER)" >&2; exit 1; }
+	-dkms remove kerrighed/$(VERSION) --all 2>/dev/null
+	rm -rf $(DKMS_SRC)
+	$(MAKE) dkms-src DEST=$(DKMS_SRC)
+	dkms add kerrighed/$(VERSION)
+	dkms build kerrighed/$(VERSION) -k $(KVER)
+	dkms install kerrighed/$(VERSION) -k $(KVER)
+
+dkms-uninstall:
+	@command -v dkms >/dev/null || { echo "error: dkms not installed" >&2; exit 1; }
+	-dkms remove kerrighed/$(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+# checkpatch.pl is not in Debian's headers packages: take it (and the files it
+# reads) from linux-source-6.1 once, under build/.
+LINUX_SOURCE_TAR := $(firstword $(wildcard /usr/src/linux-source-6.1.tar.xz))
+CHECKPATCH_DIR := $(BUILD)/checkpatch
+CHECKPATCH := $(CHECKPATCH_DIR)/scripts/checkpatch.pl
+CHECKPATCH_IGNORE := LINUX_VERSION_CODE,FILE_PATH_CHANGES,SPDX_LICENSE_TAG
+CHECKPATCH_FLAGS := --no-tree --terse --quiet --show-types --strict --max-line-length=100
+# User-space code has the C library's types, printf and sscanf, and none of
+# the kernel's __printf/ARRAY_SIZE helpers.
+CHECKPATCH_TOOLS_IGNORE := $(CHECKPATCH_IGNORE),PREFER_KERNEL_TYPES,AVOID_EXTERNS,SPLIT_STRING
+CHECKPATCH_TOOLS_IGNORE := $(CHECKPATCH_TOOLS_IGNORE),PREFER_PR_LEVEL,NAKED_SSCANF,SSCANF_TO_KSTRTO
+CHECKPATCH_TOOLS_IGNORE := $(CHECKPATCH_TOOLS_IGNORE),PREFER_DEFINED_ATTRIBUTE_MACRO,ARRAY_SIZE
+# compat.h compares LINUX_VERSION_CODE by design, and copies upstream macro
+# bodies token for token (so a backport redefines them silently).
+CHECKPATCH_COMPAT_IGNORE := $(CHECKPATCH_IGNORE),CONSTANT_COMPARISON,MACRO_ARG_PRECEDENCE
+
+$(CHECKPATCH):
+	@test -n "$(LINUX_SOURCE_TAR)" || { echo "error: checkpatch.pl comes from linux-source-6.1: apt-get install linux-source-6.1" >&2; exit 1; }
+	@mkdir -p $(CHECKPATCH_DIR)
+	tar -xJf $(LINUX_SOURCE_TAR) -C $(CHECKPATCH_DIR) --strip-components=1 --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
+
+style: $(CHECKPATCH)
+	@rc=0; \
+	kfiles=$$(find modules include -name '*.[ch]' ! -name '*.mod.c' ! -path 'modules/compat/*' \
+		-type f | sort); \
+	cfiles=$$(find modules/compat -name '*.[ch]' -type f | sort); \
+	tfiles=$$(find tools -name '*.[ch]' -type f | sort); \
+	if [ -n "$$cfiles" ]; then \
+		$(CHECKPATCH) $(CHECKPATCH_FLAGS) --ignore $(CHECKPATCH_COMPAT_IGNORE) -f $$cfiles || rc=1; \
+	fi; \
+	if [ -n "$$kfiles" ]; then \
+		$(CHECKPATCH) $(CHECKPATCH_FLAGS) --ignore $(CHECKPATCH_IGNORE) -f $$kfiles || rc=1; \
+	fi; \
+	if [ -n "$$tfiles" ]; then \
+		$(CHECKPATCH) $(CHECKPATCH_FLAGS) --ignore $(CHECKPATCH_TOOLS_IGNORE) -f $$tfiles || rc=1; \
+	fi; \
+	bad=$$(grep -rln LINUX_VERSION_CODE modules include tools --include='*.[ch]' | grep -v '^modules/compat/' || true); \
+	if [ -n "$$bad" ]; then echo "LINUX_VERSION_CODE outside modules/compat/: $$bad"; rc=1; fi; \
+	if [ $$rc = 0 ]; then echo "style: clean"; fi; \
+	exit $$rc
+
+sparse:
+	@if ! command -v sparse >/dev/null; then \
+		echo "sparse: not installed (apt-get install sparse), skipped"; \
+	else \
+		$(MAKE) -C modules KDIR=$(KDIR) C=2; \
+	fi
+
+clean:
+	$(MAKE) -C modules clean
+	@for d in $(TOOL_DIRS); do $(MAKE) -C $$d clean || echo "  (no clean in $$d)"; done
+	rm -rf $(BINDIR) $(CHECKPATCH_DIR)

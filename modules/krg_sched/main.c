@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * krg_sched: load balancing: probes, filters and policies, placement for
+ * distant fork.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <krg/krg_module.h>
+
+#include "krg_sched.h"
+#include "krg_proc/krg_proc.h"
+#include "krg_comm/krg_comm.h"
+
+static struct krg_debugfs krg_sched_debugfs;
+
+u32 krg_sched_abi(void)
+{
+	return KRG_SCHED_ABI;
+}
+EXPORT_SYMBOL_GPL(krg_sched_abi);
+
+/* Every module below us, checked before anything else is set up. */
+static const struct krg_abi_dep krg_sched_deps[] = {
+	KRG_ABI_DEP(krg_proc, KRG_PROC),
+	KRG_ABI_DEP(krg_comm, KRG_COMM),
+};
+
+/*
+ * Parts are set up in dependency order and unwound in reverse: each new part
+ * adds its _init call here with a goto err_<part> to its predecessor's exit,
+ * and its _exit call at the matching place in krg_sched_exit().
+ */
+static int __init krg_sched_init(void)
+{
+	int ret;
+
+	ret = krg_abi_check(krg_sched_deps, ARRAY_SIZE(krg_sched_deps));
+	if (ret)
+		return ret;
+
+	/* Optional: never fails the load. */
+	krg_debugfs_init(&krg_sched_debugfs, KBUILD_MODNAME, KRG_SCHED_ABI);
+
+	pr_info("version %s loaded\n", KRG_VERSION);
+	return 0;
+}
+
+static void __exit krg_sched_exit(void)
+{
+	krg_debugfs_exit(&krg_sched_debugfs);
+}
+
+module_init(krg_sched_init);
+module_exit(krg_sched_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_VERSION(KRG_VERSION);
+MODULE_DESCRIPTION("Kerrighed scheduler: probes, filters, policies");
+MODULE_AUTHOR("The Kerrighed project");
