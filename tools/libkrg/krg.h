@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libkrg: user-space access to Kerrighed.
+ *
+ * Two halves:
+ *  - parsers that need no kernel: node lists ("1-3,5"), cluster.conf and the
+ *    cluster key file (nodelist.c, conf.c);
+ *  - the "krg_comm" generic netlink family (genl.c), with NETLINK_EXT_ACK on
+ *    so that every kernel rejection comes back as a readable message.
+ *
+ * Every function that can fail returns 0 or a negative errno and, when given
+ * a struct krg_err, fills it with a sentence (no trailing period) that a tool
+ * can print as "Error: <msg>.".
+ */
+#ifndef _KRG_H
+#define _KRG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <netinet/in.h>
+#include <linux/krg_comm.h>
+
+#define KRG_ERR_MSG_LEN 512
+
+struct krg_err {
+	int code;			/* negative errno, 0 if none */
+	char msg[KRG_ERR_MSG_LEN];	/* empty if the kernel gave no message */
+};
+
+/* Formats into err (if non-NULL) and returns code (a negative errno). */
+int krg_err_set(struct krg_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The message, or strerror(-code) when there is none. */
+const char *krg_err_str(const struct krg_err *err);
+
+/* ---- node sets and the Kerrighed node-list syntax ---- */
+
+#define KRG_NODESET_WORDS ((KRG_MAX_NODES + 63) / 64)
+
+struct krg_nodeset {
+	uint64_t w[KRG_NODESET_WORDS];
+};
+
+void krg_nodeset_zero(struct krg_nodeset *set);
+void krg_nodeset_add(struct krg_nodeset *set, unsigned int id);
+bool krg_nodeset_has(const struct krg_nodeset *set, unsigned int id);
+unsigned int krg_nodeset_count(const struct krg_nodeset *set);
+/* Next member >= from, or KRG_MAX_NODES if none. */
+unsigned int krg_nodeset_next(const struct krg_nodeset *set, unsigned int from);
+#define krg_nodeset_for_each(id, set) \
+	for ((id) = krg_nodeset_next((set), 0); (id) < KRG_MAX_NODES; \
+	     (id) = krg_nodeset_next((set), (id) + 1))
+
+/*
+ * Parses "1,3,7,10-12": comma-separated ids or inclusive ranges a-b (a <= b),
+ * decimal, every id < KRG_MAX_NODES.  No blanks, no empty elements, no node
+ * listed twice.  Returns 0, -EINVAL (message says where and why) or -ERANGE.
+ */
+int krg_nodelist_parse(const char *list, struct krg_nodeset *set,
+		       struct krg_err *err);
+/* Writes the canonical list ("1-3,5") of set into buf; "" for an empty set.
+ * Returns the length it needed (like snprintf).
+ */
+int krg_nodelist_format(const struct krg_nodeset *set, char *buf, size_t len);
+
+/* ---- /etc/kerrighed/cluster.conf ---- */
+
+#define KRG_CONF_DEFAULT_PATH "/etc/kerrighed/cluster.conf"
+#define KRG_CONF_MAX_LINE 1024
+
+struct krg_conf_node {
+	unsigned int id;
+	struct in_addr addr;
+	unsigned int line;
+};
+
+struct krg_conf {
+	uint32_t cluster_id;
+	uint32_t node_id;
+	struct in_addr address;
+	uint16_t port;			/* KRG_COMM_DEFAULT_PORT if absent */
+	char key_file[4096];
+	uint32_t failure_timeout_ms;	/* 0 if absent: kernel default */
+	unsigned int nr_nodes;
+	struct krg_conf_node nodes[KRG_MAX_NODES];	/* in file order */
+};
+
+/*
+ * Parses a cluster.conf.  Format: one "key value..." per line, '#' starts a
+ * comment line, blank lines ignored.  Keys: cluster_id, node_id, address,
+ * port, key_file, failure_timeout_ms, and "node ID ADDRESS" (repeatable).
+ * cluster_id, node_id, address and key_file are required.  Unknown keys, bad
+ * numbers, duplicate keys and duplicate nodes are rejected; messages start
+ * with "NAME:LINE: ".  name is used in messages only.
+ */
+int krg_conf_parse(FILE *f, const char *name, struct krg_conf *conf,
+		   struct krg_err *err);
+int krg_conf_load(const char *path, struct krg_conf *conf, struct krg_err *err);
+
+/*
+ * Reads a key file: exactly 2 * KRG_COMM_KEY_LEN hex digits, optionally
+ * followed by one newline.  *insecure is set (if non-NULL) when the file is
+ * readable or writable by group or others.
+ */
+int krg_key_parse(const char *text, size_t len, uint8_t key[KRG_COMM_KEY_LEN],
+		  struct krg_err *err);
+int krg_key_load(const char *path, uint8_t key[KRG_COMM_KEY_LEN],
+		 bool *insecure, struct krg_err *err);
+
+/* ---- the krg_comm netlink family ---- */
+
+struct krg_handle;
+
+/* Opens a socket and resolves the family.  -ENOENT if krg_comm is not loaded. */
+int krg_open(struct krg_handle **hp, struct krg_err *err);
+void krg_close(struct krg_handle *h);
+/* Is the generic netlink family name registered?  1 yes, 0 no, <0 error. */
+int krg_family_present(struct krg_handle *h, const char *name);
+
+struct krg_cluster_info {
+	bool configured;
+	bool key_set;
+	uint32_t cluster_id;
+	uint32_t node_id;
+	struct in_addr address;
+	uint16_t port;
+	uint32_t failure_timeout_ms;
+	uint32_t heartbeat_ms;
+	uint32_t proto_version;
+	uint32_t max_nodes;
+	uint64_t auth_failures;
+	uint64_t dropped;
+	int self_state;			/* enum krg_comm_node_state, -1 unknown */
+};
+
+int krg_cluster_get(struct krg_handle *h, struct krg_cluster_info *info,
+		    struct krg_err *err);
+
+/* Which fields of krg_cluster_cfg to send. */
+#define KRG_CFG_IDENTITY	0x1	/* cluster_id node_id address port key */
+#define KRG_CFG_TIMEOUT		0x2	/* failure_timeout_ms */
+
+struct krg_cluster_cfg {
+	unsigned int fields;
+	uint32_t cluster_id;
+	uint32_t node_id;
+	struct in_addr address;
+	uint16_t port;
+	uint8_t key[KRG_COMM_KEY_LEN];
+	uint32_t failure_timeout_ms;
+};
+
+int krg_cluster_set(struct krg_handle *h, const struct krg_cluster_cfg *cfg,
+		    struct krg_err *err);
+int krg_peer_set(struct krg_handle *h, uint32_t id, struct in_addr addr,
+		 uint16_t port, struct krg_err *err);
+int krg_peer_del(struct krg_handle *h, uint32_t id, struct krg_err *err);
+int krg_nodes_add(struct krg_handle *h, const struct krg_nodeset *set,
+		  struct krg_err *err);
+int krg_nodes_del(struct krg_handle *h, const struct krg_nodeset *set,
+		  struct krg_err *err);
+
+struct krg_node_info {
+	uint32_t id;
+	int state;			/* enum krg_comm_node_state */
+	int conn_state;			/* enum krg_comm_conn_state, -1 unknown */
+	struct in_addr address;
+	uint16_t port;
+	bool self;
+};
+
+/* Calls cb once per node (ascending id); a non-zero return from cb stops
+ * the walk and is returned.
+ */
+typedef int (*krg_node_cb)(const struct krg_node_info *node, void *arg);
+int krg_nodes_dump(struct krg_handle *h, krg_node_cb cb, void *arg,
+		   struct krg_err *err);
+int krg_node_get(struct krg_handle *h, uint32_t id, struct krg_node_info *node,
+		 struct krg_err *err);
+
+struct krg_peer_stats {
+	uint32_t id;
+	int conn_state;
+	uint32_t rtt_us;
+	uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes;
+	uint64_t retrans, reconnects, auth_failures, dropped;
+};
+
+typedef int (*krg_stats_cb)(const struct krg_peer_stats *st, void *arg);
+int krg_stats_dump(struct krg_handle *h, krg_stats_cb cb, void *arg,
+		   struct krg_err *err);
+
+/* Events: subscribe once, then poll krg_events_fd() and call
+ * krg_events_recv(), which calls cb for each event received.
+ */
+struct krg_event {
+	uint32_t node_id;
+	int state;			/* enum krg_comm_node_state */
+	int event;			/* enum krg_comm_event */
+};
+
+typedef int (*krg_event_cb)(const struct krg_event *ev, void *arg);
+int krg_events_subscribe(struct krg_handle *h, struct krg_err *err);
+int krg_events_fd(struct krg_handle *h);
+int krg_events_recv(struct krg_handle *h, krg_event_cb cb, void *arg,
+		    struct krg_err *err);
+
+/* ---- names ---- */
+const char *krg_node_state_name(int state);
+const char *krg_conn_state_name(int state);
+const char *krg_event_name(int event);
+
+#endif /* _KRG_H */
