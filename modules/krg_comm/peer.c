@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * krg_comm per-peer send queue: bounded (KRG_PEER_QUEUE_BYTES/FRAMES),
+ * frames keep their sequence number until the peer acknowledges them.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+void krg_msg_put(struct krg_msg *msg)
+{
+	if (refcount_dec_and_test(&msg->ref))
+		kvfree(msg);
+}
+
+static bool krg_queue_room(struct krg_peer *peer, size_t len)
+{
+	return peer->q_frames < KRG_PEER_QUEUE_FRAMES &&
+	       peer->q_bytes + len <= KRG_PEER_QUEUE_BYTES;
+}
+
+static bool krg_queue_room_locked(struct krg_peer *peer, size_t len)
+{
+	bool ok;
+
+	spin_lock_bh(&peer->lock);
+	ok = krg_queue_room(peer, len) || READ_ONCE(peer->dead) ||
+	     !krg_comm_running();
+	spin_unlock_bh(&peer->lock);
+	return ok;
+}
+
+/*
+ * Queues one DATA frame made of @hdr and @data (copied).  If the queue is
+ * full, fails with -ENOBUFS when @deadline is 0, else sleeps until there is
+ * room or @deadline (jiffies) passes (-ETIMEDOUT).  May sleep (it sends).
+ */
+int krg_peer_enqueue(struct krg_peer *peer, const void *hdr, size_t hlen,
+		     const void *data, size_t dlen, unsigned long deadline)
+{
+	size_t len = hlen + dlen;
+	struct krg_msg *msg;
+	long left;
+
+	if (len > KRG_COMM_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	msg = kvmalloc(struct_size(msg, data, len), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	refcount_set(&msg->ref, 1);
+	msg->seq = 0;
+	msg->len = len;
+	memcpy(msg->data, hdr, hlen);
+	if (dlen)
+		memcpy(msg->data + hlen, data, dlen);
+
+	for (;;) {
+		spin_lock_bh(&peer->lock);
+		if (READ_ONCE(peer->dead) || !krg_comm_running()) {
+			spin_unlock_bh(&peer->lock);
+			kvfree(msg);
+			return -EHOSTDOWN;
+		}
+		if (krg_queue_room(peer, len))
+			break;
+		spin_unlock_bh(&peer->lock);
+		if (!deadline) {
+			kvfree(msg);
+			return -ENOBUFS;
+		}
+		left = (long)(deadline - jiffies);
+		if (left <= 0 ||
+		    !wait_event_timeout(peer->space_wq,
+					krg_queue_room_locked(peer, len), left)) {
+			kvfree(msg);
+			return -ETIMEDOUT;
+		}
+	}
+	list_add_tail(&msg->list, &peer->txq);
+	peer->q_frames++;
+	peer->q_bytes += len;
+	spin_unlock_bh(&peer->lock);
+	krg_tcp_try_send(peer);
+	return 0;
+}
+
+/* The peer has everything up to @ack: free those frames. */
+void krg_peer_ack(struct krg_peer *peer, u64 ack)
+{
+	struct krg_msg *msg, *tmp;
+	LIST_HEAD(done);
+
+	spin_lock_bh(&peer->lock);
+	list_for_each_entry_safe(msg, tmp, &peer->unacked, list) {
+		if (msg->seq > ack)
+			break;
+		list_move_tail(&msg->list, &done);
+		peer->q_frames--;
+		peer->q_bytes -= msg->len;
+	}
+	spin_unlock_bh(&peer->lock);
+	if (list_empty(&done))
+		return;
+	wake_up_all(&peer->space_wq);
+	list_for_each_entry_safe(msg, tmp, &done, list) {
+		list_del(&msg->list);
+		krg_msg_put(msg);
+	}
+}
+
+/* Drops everything queued (the node failed or is being removed). */
+void krg_peer_flush_queue(struct krg_peer *peer)
+{
+	struct krg_msg *msg, *tmp;
+	LIST_HEAD(done);
+
+	spin_lock_bh(&peer->lock);
+	list_splice_init(&peer->unacked, &done);
+	list_splice_tail_init(&peer->txq, &done);
+	peer->q_frames = 0;
+	peer->q_bytes = 0;
+	spin_unlock_bh(&peer->lock);
+	wake_up_all(&peer->space_wq);
+	list_for_each_entry_safe(msg, tmp, &done, list) {
+		list_del(&msg->list);
+		krg_msg_put(msg);
+	}
+}

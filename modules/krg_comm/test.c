@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * krg_comm test service (KRG_SVC_COMM_TEST) and its driver, the netlink
+ * command TEST_RUN: echo / sink (crc32) / stream / async / multicast / nop /
+ * bulk calls between nodes, every reply verified, with timings.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/crc32.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+
+#include "internal.h"
+
+struct krg_test_hdr {
+	__le32 op;
+	__le32 seed;
+};
+
+struct krg_test_result {
+	u32 ok, errors, replies;
+	int first_error;
+	u64 bytes, lat_min, lat_max;
+	u32 checksum;
+};
+
+static u32 krg_test_crc(const void *data, size_t len)
+{
+	return crc32_le(~0U, data, len);
+}
+
+static void krg_test_handler(struct krg_comm_req *req)
+{
+	const struct krg_test_hdr *h = req->data;
+	const void *data = h + 1;
+	size_t len;
+	__le32 v;
+
+	if (req->len < sizeof(*h)) {
+		krg_comm_reply(req, -EINVAL, NULL, 0);
+		return;
+	}
+	len = req->len - sizeof(*h);
+	switch (le32_to_cpu(h->op)) {
+	case KRG_TEST_ECHO:
+	case KRG_TEST_ASYNC_ECHO:
+	case KRG_TEST_MCAST_ECHO:
+		krg_comm_reply(req, 0, data, len);
+		return;
+	case KRG_TEST_SINK:
+	case KRG_TEST_STREAM:
+		v = cpu_to_le32(krg_test_crc(data, len));
+		krg_comm_reply(req, 0, &v, sizeof(v));
+		return;
+	case KRG_TEST_BULK:
+		v = cpu_to_le32(len);
+		krg_comm_reply(req, 0, &v, sizeof(v));
+		return;
+	case KRG_TEST_NOP:
+		krg_comm_reply(req, 0, NULL, 0);
+		return;
+	}
+	krg_comm_reply(req, -EOPNOTSUPP, NULL, 0);
+}
+
+static struct krg_comm_service krg_test_service = {
+	.id = KRG_SVC_COMM_TEST,
+	.handler = krg_test_handler,
+};
+
+static void krg_test_fill(u8 *p, size_t len, u32 seed)
+{
+	u32 x = seed ?: 1;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		p[i] = x;
+	}
+}
+
+static void krg_test_error(struct krg_test_result *r, int err)
+{
+	r->errors++;
+	if (!r->first_error)
+		r->first_error = err;
+}
+
+/* Checks one reply of @op for the payload @data/@len. */
+static int krg_test_verify(u32 op, const void *data, size_t len, u32 crc,
+			   const void *reply, size_t rlen)
+{
+	__le32 v;
+
+	switch (op) {
+	case KRG_TEST_ECHO:
+	case KRG_TEST_ASYNC_ECHO:
+	case KRG_TEST_MCAST_ECHO:
+		return rlen == len && (!len || !memcmp(reply, data, len)) ?
+			0 : -EBADMSG;
+	case KRG_TEST_SINK:
+	case KRG_TEST_STREAM:
+	case KRG_TEST_BULK:
+		if (rlen != sizeof(v))
+			return -EBADMSG;
+		memcpy(&v, reply, sizeof(v));
+		return le32_to_cpu(v) == (op == KRG_TEST_BULK ? len : crc) ?
+			0 : -EBADMSG;
+	case KRG_TEST_NOP:
+		return rlen ? -EBADMSG : 0;
+	}
+	return -EINVAL;
+}
+
+static bool krg_test_stop(void)
+{
+	return !krg_comm_running() || fatal_signal_pending(current);
+}
+
+static void krg_test_lat(struct krg_test_result *r, u64 t)
+{
+	if (!r->lat_min || t < r->lat_min)
+		r->lat_min = t;
+	if (t > r->lat_max)
+		r->lat_max = t;
+}
+
+static void krg_test_sync(u32 node, u32 op, const u8 *msg, size_t len,
+			  u32 crc, u32 count, unsigned int tmo,
+			  struct krg_test_result *r)
+{
+	size_t dlen = len - sizeof(struct krg_test_hdr), rlen;
+	void *reply;
+	u64 t0;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < count && !krg_test_stop(); i++) {
+		t0 = ktime_get_ns();
+		ret = krg_comm_call(node, KRG_SVC_COMM_TEST, msg, len, &reply,
+				    &rlen, tmo);
+		krg_test_lat(r, ktime_get_ns() - t0);
+		if (!ret)
+			ret = krg_test_verify(op, msg + sizeof(struct krg_test_hdr),
+					      dlen, crc, reply, rlen);
+		kvfree(reply);
+		if (ret) {
+			krg_test_error(r, ret);
+			continue;
+		}
+		r->ok++;
+		r->replies++;
+		r->bytes += dlen;
+		r->checksum = crc;
+	}
+}
+
+/* Async echo: shared by every call in flight, freed by the last one. */
+struct krg_test_async {
+	refcount_t ref;
+	spinlock_t lock;
+	wait_queue_head_t wq;
+	u32 inflight;
+	struct krg_test_result r;
+	u8 *msg;
+	size_t len;
+};
+
+static void krg_test_async_put(struct krg_test_async *a)
+{
+	if (refcount_dec_and_test(&a->ref)) {
+		kvfree(a->msg);
+		kfree(a);
+	}
+}
+
+static void krg_test_async_done(void *ctx, int status, void *reply, size_t rlen)
+{
+	struct krg_test_async *a = ctx;
+	size_t dlen = a->len - sizeof(struct krg_test_hdr);
+	int ret = status;
+
+	if (!ret)
+		ret = krg_test_verify(KRG_TEST_ASYNC_ECHO,
+				      a->msg + sizeof(struct krg_test_hdr), dlen,
+				      0, reply, rlen);
+	kvfree(reply);
+	spin_lock_bh(&a->lock);
+	if (ret) {
+		krg_test_error(&a->r, ret);
+	} else {
+		a->r.ok++;
+		a->r.replies++;
+		a->r.bytes += dlen;
+	}
+	a->inflight--;
+	spin_unlock_bh(&a->lock);
+	wake_up_all(&a->wq);
+	krg_test_async_put(a);
+}
+
+static bool krg_test_async_below(struct krg_test_async *a, u32 limit)
+{
+	bool below;
+
+	spin_lock_bh(&a->lock);
+	below = a->inflight < limit;
+	spin_unlock_bh(&a->lock);
+	return below;
+}
+
+static int krg_test_async(u32 node, u8 *msg, size_t len, u32 count, u32 conc,
+			  unsigned int tmo, struct krg_test_result *r)
+{
+	struct krg_test_async *a = kzalloc(sizeof(*a), GFP_KERNEL);
+	unsigned long slack = msecs_to_jiffies(tmo) + 5 * HZ;
+	u32 i;
+	int ret;
+
+	if (!a) {
+		kvfree(msg);
+		return -ENOMEM;
+	}
+	refcount_set(&a->ref, 1);
+	spin_lock_init(&a->lock);
+	init_waitqueue_head(&a->wq);
+	a->msg = msg;
+	a->len = len;
+	for (i = 0; i < count && !krg_test_stop(); i++) {
+		/* Calls end by their deadline, so room always comes back. */
+		if (!wait_event_timeout(a->wq, krg_test_async_below(a, conc), slack))
+			break;
+		spin_lock_bh(&a->lock);
+		a->inflight++;
+		spin_unlock_bh(&a->lock);
+		refcount_inc(&a->ref);
+		ret = krg_comm_call_async(node, KRG_SVC_COMM_TEST, msg, len, tmo,
+					  krg_test_async_done, a);
+		if (ret) {
+			spin_lock_bh(&a->lock);
+			a->inflight--;
+			krg_test_error(&a->r, ret);
+			spin_unlock_bh(&a->lock);
+			refcount_dec(&a->ref);
+		}
+	}
+	wait_event_timeout(a->wq, krg_test_async_below(a, 1), slack);
+	spin_lock_bh(&a->lock);
+	*r = a->r;
+	if (a->inflight) {	/* cannot happen: every call has a deadline */
+		r->errors += a->inflight;
+		if (!r->first_error)
+			r->first_error = -ETIMEDOUT;
+	}
+	spin_unlock_bh(&a->lock);
+	krg_test_async_put(a);
+	return 0;
+}
+
+static int krg_test_mcast(const unsigned long *set, const u8 *msg, size_t len,
+			  u32 count, unsigned int tmo, struct krg_test_result *r)
+{
+	size_t dlen = len - sizeof(struct krg_test_hdr);
+	size_t *rlens = kcalloc(KRG_MAX_NODES, sizeof(*rlens), GFP_KERNEL);
+	void **replies = kcalloc(KRG_MAX_NODES, sizeof(*replies), GFP_KERNEL);
+	int *status = kcalloc(KRG_MAX_NODES, sizeof(*status), GFP_KERNEL);
+	bool all_ok;
+	u32 i, n;
+	u64 t0;
+	int ret = 0;
+
+	if (!rlens || !replies || !status) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < count && !krg_test_stop(); i++) {
+		t0 = ktime_get_ns();
+		krg_comm_call_multi(set, KRG_SVC_COMM_TEST, msg, len, tmo, status,
+				    replies, rlens);
+		krg_test_lat(r, ktime_get_ns() - t0);
+		all_ok = true;
+		for_each_set_bit(n, set, KRG_MAX_NODES) {
+			ret = status[n];
+			if (!ret)
+				ret = krg_test_verify(KRG_TEST_MCAST_ECHO,
+						      msg + sizeof(struct krg_test_hdr),
+						      dlen, 0, replies[n], rlens[n]);
+			kvfree(replies[n]);
+			replies[n] = NULL;
+			if (ret) {
+				krg_test_error(r, ret);
+				all_ok = false;
+			} else {
+				r->replies++;
+				r->bytes += dlen;
+			}
+		}
+		if (all_ok)
+			r->ok++;
+	}
+	ret = 0;
+out:
+	kfree(status);
+	kfree(replies);
+	kfree(rlens);
+	return ret;
+}
+
+static int krg_test_put(struct sk_buff *skb, const struct krg_test_result *r,
+			u64 elapsed)
+{
+	if (nla_put_u32(skb, KRG_COMM_A_TEST_OK, r->ok) ||
+	    nla_put_u32(skb, KRG_COMM_A_TEST_ERRORS, r->errors) ||
+	    nla_put_s32(skb, KRG_COMM_A_TEST_FIRST_ERROR, r->first_error) ||
+	    nla_put_u32(skb, KRG_COMM_A_TEST_REPLIES, r->replies) ||
+	    nla_put_u32(skb, KRG_COMM_A_TEST_CHECKSUM, r->checksum) ||
+	    nla_put_u64_64bit(skb, KRG_COMM_A_TEST_ELAPSED_NS, elapsed,
+			      KRG_COMM_A_PAD) ||
+	    nla_put_u64_64bit(skb, KRG_COMM_A_TEST_BYTES, r->bytes,
+			      KRG_COMM_A_PAD) ||
+	    nla_put_u64_64bit(skb, KRG_COMM_A_TEST_LAT_MIN_NS, r->lat_min,
+			      KRG_COMM_A_PAD) ||
+	    nla_put_u64_64bit(skb, KRG_COMM_A_TEST_LAT_MAX_NS, r->lat_max,
+			      KRG_COMM_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static u32 krg_attr_u32(struct nlattr **a, int type, u32 def)
+{
+	return a[type] ? nla_get_u32(a[type]) : def;
+}
+
+int krg_test_run(struct nlattr **a, struct sk_buff *skb,
+		 struct netlink_ext_ack *extack)
+{
+	u32 op = nla_get_u32(a[KRG_COMM_A_TEST_OP]);
+	u32 size = krg_attr_u32(a, KRG_COMM_A_TEST_SIZE, 16);
+	u32 count = krg_attr_u32(a, KRG_COMM_A_TEST_COUNT, 1);
+	u32 conc = krg_attr_u32(a, KRG_COMM_A_TEST_CONCURRENCY, 1);
+	u32 tmo = krg_attr_u32(a, KRG_COMM_A_TEST_TIMEOUT_MS, 10000);
+	u32 seed = krg_attr_u32(a, KRG_COMM_A_TEST_SEED, 1);
+	DECLARE_BITMAP(set, KRG_MAX_NODES);
+	struct krg_test_result r = {};
+	struct krg_test_hdr *h;
+	size_t len = sizeof(*h) + size;
+	u32 node = 0, crc, n;
+	u8 *msg;
+	u64 t0;
+	int ret = 0;
+
+	if (!krg_comm_running()) {
+		NL_SET_ERR_MSG(extack, "this node is not configured");
+		return -ENOTCONN;
+	}
+	if (op == KRG_TEST_NOP)
+		size = 0, len = sizeof(*h);
+	bitmap_zero(set, KRG_MAX_NODES);
+	if (op == KRG_TEST_MCAST_ECHO) {
+		const u8 *b;
+
+		if (NL_REQ_ATTR_CHECK(extack, NULL, a, KRG_COMM_A_NODE_SET)) {
+			NL_SET_ERR_MSG(extack, "missing attribute node-set");
+			return -EINVAL;
+		}
+		b = nla_data(a[KRG_COMM_A_NODE_SET]);
+		for (n = 0; n < nla_len(a[KRG_COMM_A_NODE_SET]) * 8; n++)
+			if (b[n / 8] & (1 << (n % 8)))
+				__set_bit(n, set);
+	} else {
+		if (NL_REQ_ATTR_CHECK(extack, NULL, a, KRG_COMM_A_NODE_ID)) {
+			NL_SET_ERR_MSG(extack, "missing attribute node-id");
+			return -EINVAL;
+		}
+		node = nla_get_u32(a[KRG_COMM_A_NODE_ID]);
+	}
+	msg = kvmalloc(len, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	h = (void *)msg;
+	h->op = cpu_to_le32(op);
+	h->seed = cpu_to_le32(seed);
+	krg_test_fill(msg + sizeof(*h), size, seed);
+	crc = krg_test_crc(msg + sizeof(*h), size);
+
+	t0 = ktime_get_ns();
+	switch (op) {
+	case KRG_TEST_ASYNC_ECHO:
+		ret = krg_test_async(node, msg, len, count, conc, tmo, &r);
+		msg = NULL;	/* owned by the async context */
+		break;
+	case KRG_TEST_MCAST_ECHO:
+		ret = krg_test_mcast(set, msg, len, count, tmo, &r);
+		break;
+	default:
+		krg_test_sync(node, op, msg, len, crc, count, tmo, &r);
+		break;
+	}
+	if (!ret)
+		ret = krg_test_put(skb, &r, ktime_get_ns() - t0);
+	kvfree(msg);
+	return ret;
+}
+
+int krg_test_init(void)
+{
+	return krg_comm_register_service(&krg_test_service);
+}
+
+void krg_test_exit(void)
+{
+	krg_comm_unregister_service(&krg_test_service);
+}

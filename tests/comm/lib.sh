@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the krg_comm suite.  Source after tests/lib/krg.sh.
+# The suite drives krg_comm with its own small netlink client (krgcomm, built
+# from krgcomm.c) so it depends on nothing but the uapi header.
+
+KC=/krg/tests/comm/krgcomm
+
+all_nodes() { seq 1 "$NODES"; }
+
+# kc N ARGS...: krgcomm ARGS inside node N.
+kc() {
+	local n=$1
+	shift
+	nexec "$n" --timeout 120 -- "$KC" "$@"
+}
+
+# Every project module out of every node (upper modules first).
+comm_reset() {
+	local n m mods
+	mods=$(reverse $(krg_load_order 2>/dev/null))
+	for n in $(all_nodes); do
+		for m in $mods; do
+			nexec "$n" --timeout 60 -- sh -c "! grep -q '^$m ' /proc/modules || rmmod $m" >/dev/null 2>&1
+		done
+	done
+	return 0
+}
+
+# comm_start N: load krg_comm in node N and configure it from cluster.conf.
+comm_start() {
+	nexec "$1" --timeout 60 -- modprobe krg_comm && kc "$1" start
+}
+
+# state_is N ID STATE: node N sees node ID in STATE.
+state_is() {
+	[ "$(kc "$1" state "$2" 2>/dev/null)" = "$3" ]
+}
+
+# all_see STATE ID...: every node in $SEERS (default all) sees every ID in STATE.
+all_see() {
+	local state=$1 n id
+	shift
+	for n in ${SEERS:-$(all_nodes)}; do
+		for id in "$@"; do
+			state_is "$n" "$id" "$state" || return 1
+		done
+	done
+}
+
+# comm_form: fresh krg_comm on every node, all nodes online.
+comm_form() {
+	local n
+	comm_reset
+	for n in $(all_nodes); do
+		comm_start "$n" || { log "node$n: start failed"; return 1; }
+	done
+	# Sessions come up on their own; then node 1 adds everybody.
+	wait_until 30 "all nodes present everywhere" all_see_present || return 1
+	kc 1 add "1-$NODES" || return 1
+	wait_until 20 "all nodes online everywhere" all_see online $(all_nodes)
+}
+
+all_see_present() {
+	local n id s
+	for n in $(all_nodes); do
+		for id in $(all_nodes); do
+			s=$(kc "$n" state "$id" 2>/dev/null)
+			case $s in present|online) ;; *) return 1 ;; esac
+		done
+	done
+}
+
+# stat_of N PEER FIELD: a per-peer counter on node N.
+stat_of() {
+	kc "$1" stats "$2" | tr ' ' '\n' | sed -n "s/^$3=//p"
+}
+
+# cluster_field N FIELD: from "krgcomm cluster" on node N.
+cluster_field() {
+	kc "$1" cluster | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# field LINE NAME: value of NAME=... in a key=value line.
+field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
