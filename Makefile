@@ -7,6 +7,7 @@
 #   make tools             every tools/<dir>/ with a Makefile; binaries -> build/bin/
 #   make deps              install build and test dependencies (scripts/install-deps)
 #   make check [ARGS=...]  the test suite (tests/run ARGS, e.g. ARGS=build)
+#   make bench             benchmarks (tests/bench/run), ratios against raw TCP
 #   make demo              boot a virtual cluster and show it working
 #   make dkms-install [KVER=...]   /  make dkms-uninstall
 #   make style             checkpatch on modules/ and tools/ C files
@@ -39,7 +40,7 @@ BINDIR := $(BUILD)/bin
 TOOL_DIRS = $(patsubst %/Makefile,%,$(sort $(wildcard tools/lib*/Makefile)) \
 	$(filter-out $(wildcard tools/lib*/Makefile),$(sort $(wildcard tools/*/Makefile))))
 
-.PHONY: all modules tools deps check demo dkms-src dkms-install dkms-uninstall \
+.PHONY: all modules tools deps check bench demo dkms-src dkms-install dkms-uninstall \
 	style sparse clean
 
 all: modules tools
@@ -69,6 +70,9 @@ deps:
 check: deps
 	@test -x tests/run || { echo "error: tests/run is missing" >&2; exit 1; }
 	tests/run $(ARGS)
+
+bench: deps
+	tests/bench/run
 
 demo: deps
 	@test -x tools/vcluster/demo || { echo "error: tools/vcluster/demo is missing" >&2; exit 1; }
