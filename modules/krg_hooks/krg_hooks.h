@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * krg_hooks: the one place that intercepts the kernel: typed hook ops over
+ * tracepoints, kprobes, ftrace or the core patch.
+ *
+ * This header is the module's whole interface to the modules above it.
+ *
+ * Model
+ * -----
+ * A consumer fills a struct krg_hook_ops with the callbacks it wants (NULL =
+ * not interested) and calls krg_hooks_register().  Each hook has at most one
+ * consumer; registration is all or nothing.  Hooks fire only for tasks whose
+ * active PID namespace is the cluster PID namespace set with
+ * krg_hooks_set_cluster_ns(); while none is set nothing is attached to the
+ * kernel at all, and while no consumer wants a hook its kernel attachment
+ * (tracepoint probe, kprobe, ftrace ops) is not registered, so tasks outside
+ * the cluster pay nothing for it.
+ *
+ * When krg_hooks_unregister() returns, no callback of that ops runs on any
+ * CPU and none will start: consumers call it from their module exit.
+ *
+ * A hook the running kernel cannot provide is reported by krg_hooks_caps()
+ * and refused by krg_hooks_register() with -EOPNOTSUPP; it is never faked.
+ * On a stock kernel fork_pre and anon_fault are such hooks (core patch only).
+ *
+ * Backends: on a kernel with the core patch (core-patch/, detected at load
+ * with symbol_get) fork_pre, anon_fault, pid_range and the /proc hooks use its
+ * entry points; otherwise the stock backend uses tracepoints, sys_enter,
+ * a kprobe and ftrace.  The task life-cycle and syscall hooks use tracepoints
+ * on both.
+ *
+ * Context of each callback is given beside it.  "atomic" callbacks run with
+ * preemption (and for pid_range, interrupts) disabled: they must not sleep.
+ *
+ * The live state is also readable from user space (krgadm check):
+ *   /sys/module/krg_hooks/backend         "stock" (or "core")
+ *   /sys/module/krg_hooks/hooks/<hook>    "<mechanism> <state> <consumer>"
+ * with <mechanism> one of tracepoint, sys_enter, kprobe, ftrace, core, none,
+ * <state> one of live (attached now), ready (available, nobody uses it or no
+ * cluster namespace is set), unavailable; <consumer> is the registered ops'
+ * name or "-".
+ */
+#ifndef _KRG_HOOKS_H
+#define _KRG_HOOKS_H
+
+#include <linux/types.h>
+#include <linux/mm_types.h>
+#include <linux/signal_types.h>
+
+/*
+ * Bump on every incompatible change to this header: a module built against
+ * another value refuses to load on top of this one.
+ */
+#define KRG_HOOKS_ABI 2
+
+/* Returns KRG_HOOKS_ABI as this module was built. */
+u32 krg_hooks_abi(void);
+
+struct task_struct;
+struct linux_binprm;
+struct pid_namespace;
+struct dir_context;
+struct dentry;
+struct kernel_clone_args;
+struct vm_fault;
+
+enum krg_hook_id {
+	KRG_HOOK_TASK_NEW,
+	KRG_HOOK_FORK_POST,
+	KRG_HOOK_EXEC_POST,
+	KRG_HOOK_EXIT,
+	KRG_HOOK_FREE,
+	KRG_HOOK_SIGNAL_REMOTE,
+	KRG_HOOK_SYSCALL,
+	KRG_HOOK_PID_RANGE,
+	KRG_HOOK_PROC_READDIR,
+	KRG_HOOK_PROC_LOOKUP,
+	KRG_HOOK_FORK_PRE,		/* core patch only */
+	KRG_HOOK_ANON_FAULT,		/* core patch only */
+	KRG_HOOK_NR
+};
+
+/* How a hook reaches the kernel. */
+enum krg_hook_mech {
+	KRG_MECH_NONE,			/* unavailable on this kernel */
+	KRG_MECH_TRACEPOINT,
+	KRG_MECH_SYS_ENTER,		/* sys_enter tracepoint + task_work */
+	KRG_MECH_KPROBE,
+	KRG_MECH_FTRACE,		/* ftrace IPMODIFY wrapper */
+	KRG_MECH_CORE,			/* core patch entry point */
+};
+
+enum krg_hooks_backend {
+	KRG_BACKEND_STOCK,
+	KRG_BACKEND_CORE,
+};
+
+struct krg_hooks_caps {
+	enum krg_hooks_backend backend;
+	u8 mech[KRG_HOOK_NR];		/* enum krg_hook_mech */
+	u32 available;			/* BIT(enum krg_hook_id): can be registered */
+	u32 live;			/* BIT(enum krg_hook_id): attached right now */
+};
+
+/* The snapshot is consistent: taken under the registration lock. */
+void krg_hooks_caps(struct krg_hooks_caps *caps);
+
+/* Name of a hook ("task_new", ...), or NULL for an id out of range. */
+const char *krg_hooks_name(enum krg_hook_id id);
+
+/* ---- syscall override ------------------------------------------------- */
+
+enum krg_sys_verdict {
+	KRG_SYS_NATIVE,		/* let the syscall run */
+	KRG_SYS_SKIP,		/* skip it; the task sees *ret */
+	KRG_SYS_DEFER,		/* skip it; sys_deferred() decides the result */
+};
+
+struct krg_sys_call {
+	long nr;			/* x86-64 syscall number */
+	unsigned long args[6];
+	u64 cookie;			/* free for sys_override -> sys_deferred */
+};
+
+/* ---- remote signals --------------------------------------------------- */
+
+enum krg_sig_kind {
+	KRG_SIG_KILL,			/* kill(pid, sig), pid > 0 */
+	KRG_SIG_TKILL,			/* tkill(pid, sig) */
+	KRG_SIG_TGKILL,			/* tgkill(tgid, pid, sig) */
+	KRG_SIG_QUEUEINFO,		/* rt_sigqueueinfo(pid, sig, info) */
+	KRG_SIG_TGQUEUEINFO,		/* rt_tgsigqueueinfo(tgid, pid, sig, info) */
+};
+
+/*
+ * A signal syscall from a cluster task whose target PID does not exist on this
+ * node (no struct pid in the cluster namespace).  Broadcasts (kill with pid
+ * <= 0) are not intercepted on the stock backend.  For the queueinfo kinds
+ * info was copied from user space and passed the same permission check the
+ * kernel applies; for the others it is filled like the kernel's (SI_USER or
+ * SI_TKILL, sender's pid and uid).
+ */
+struct krg_signal_req {
+	enum krg_sig_kind kind;
+	pid_t tgid;			/* TGKILL/TGQUEUEINFO, else 0 */
+	pid_t pid;
+	int sig;			/* 0 .. _NSIG, 0 = existence check */
+	kernel_siginfo_t info;
+};
+
+/*
+ * Hooks.  Every pointer is optional.  Tasks passed in are cluster tasks (see
+ * the model above); the reference to them is only valid during the call.
+ */
+struct krg_hook_ops {
+	const char *name;		/* shown in sysfs; required */
+
+	/* atomic; the new task is not running yet. */
+	void (*task_new)(struct task_struct *t, unsigned long clone_flags);
+	/* atomic; in the parent, before the child is woken up. */
+	void (*fork_post)(struct task_struct *parent, struct task_struct *child);
+	/*
+	 * atomic; in the task, after the new image is set up.  Queue task_work
+	 * for anything that must sleep.
+	 */
+	void (*exec_post)(struct task_struct *t, pid_t old_pid,
+			  struct linux_binprm *bprm);
+	/* atomic; every thread, in do_exit(), the task is still hashed. */
+	void (*exit)(struct task_struct *t);
+	/*
+	 * atomic (RCU callback); once for every task whose creation krg_hooks
+	 * saw in the cluster namespace while this hook was registered.  Use it
+	 * to drop per-task data attached in task_new.
+	 */
+	void (*free)(struct task_struct *t);
+
+	/*
+	 * Sleepable, in the sender's context before it returns to user space.
+	 * The return value becomes the syscall's result (0 or -errno;
+	 * -ERESTART* are turned into -EINTR).
+	 */
+	int (*signal_remote)(const struct krg_signal_req *req);
+
+	/*
+	 * Syscall override for the numbers listed in sys_nrs (the signal
+	 * syscalls above are reserved for signal_remote).  sys_override is
+	 * atomic and runs at syscall entry; with KRG_SYS_DEFER, sys_deferred
+	 * runs sleepable in the task's context before it returns to user space
+	 * and its return value is the syscall's result.  If the consumer is
+	 * unregistered in between, the syscall is restarted natively instead.
+	 */
+	const int *sys_nrs;
+	unsigned int sys_nrs_count;
+	enum krg_sys_verdict (*sys_override)(struct krg_sys_call *call, long *ret);
+	long (*sys_deferred)(const struct krg_sys_call *call);
+
+	/*
+	 * atomic, interrupts off (PID allocator lock held).  Called before a
+	 * PID number is allocated in ns (the cluster namespace) except for its
+	 * first PID, which is always 1.  [*lo, *hi) arrives as the kernel's
+	 * range; return true after narrowing it.  The result is intersected
+	 * with the kernel's range; an empty intersection makes fork fail with
+	 * -EAGAIN, as an exhausted PID space does.
+	 */
+	bool (*pid_range)(struct pid_namespace *ns, int *lo, int *hi);
+
+	/*
+	 * Sleepable.  Called for a /proc instance of the cluster namespace once
+	 * the native listing of PIDs is complete; entries are emitted with
+	 * dir_emit() at positions base, base + 1, ... (ctx->pos - base is the
+	 * index of the next entry to emit; advance ctx->pos after each one and
+	 * stop when dir_emit() returns false).  Return 0 or -errno.
+	 */
+	int (*proc_readdir)(struct pid_namespace *ns, struct dir_context *ctx,
+			    loff_t base);
+	/*
+	 * Sleepable.  Called when /proc/<tgid> of the cluster namespace does
+	 * not exist locally; return like an inode_operations.lookup (NULL after
+	 * d_add/d_splice_alias, or ERR_PTR(-ENOENT) when it does not exist).
+	 */
+	struct dentry *(*proc_lookup)(struct pid_namespace *ns,
+				      struct dentry *dentry, pid_t tgid);
+
+	/*
+	 * Core patch only.  Sleepable, in kernel_clone() before copy_process()
+	 * for user forks (distant fork): return 0 to fork here, the child's
+	 * PID (> 0) when the fork was done on another node, or -errno.
+	 */
+	long (*fork_pre)(struct kernel_clone_args *args);
+	/*
+	 * Core patch only.  Sleepable (mmap_lock held for read), first in
+	 * do_anonymous_page(): return 0 to let the kernel handle the fault,
+	 * or the fault's result.
+	 */
+	vm_fault_t (*anon_fault)(struct vm_fault *vmf);
+};
+
+/*
+ * Returns 0, -EBUSY if one of the hooks already has a consumer,
+ * -EOPNOTSUPP if one is unavailable on this kernel, -EINVAL for malformed
+ * ops (no name, sys_nrs out of range or naming a signal syscall, sys_nrs
+ * without sys_override), or the error of attaching to the kernel.
+ * May sleep; ops must stay valid until krg_hooks_unregister().
+ */
+int krg_hooks_register(const struct krg_hook_ops *ops);
+void krg_hooks_unregister(const struct krg_hook_ops *ops);
+
+/*
+ * Sets the cluster PID namespace (NULL clears it; init_pid_ns is refused).
+ * krg_hooks holds a reference until it is replaced or the module unloads.
+ * Returns 0, -EINVAL, or the error of attaching the registered hooks.
+ */
+int krg_hooks_set_cluster_ns(struct pid_namespace *ns);
+
+#endif /* _KRG_HOOKS_H */

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test consumer of krg_hooks: registers every hook the running kernel offers,
+ * counts what it sees and acts on magic values (krg_hooks_test.h), so the
+ * programs in tests/hooks/ can check exact counts and results.
+ *
+ * Control, under /sys/kernel/debug/krg_hooks_test/:
+ *   ns         write "self" (the writer's PID namespace), a PID (that task's
+ *              namespace, as the writer sees it) or "0" (clear) to set the
+ *              cluster namespace; read "set" or "unset"
+ *   range      write "LO HI" to keep new cluster PIDs in [LO, HI), "0 0" = off
+ *   reset      write anything: zero the counters
+ *   counts     read: one "name value" line per counter
+ *   last_signal  read: "kind tgid pid sig code" of the last remote signal
+ *   core_only  read: the result of registering fork_pre and anon_fault alone
+ *              (-EOPNOTSUPP on a stock kernel, 0 with the core patch)
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/unistd.h>
+
+#include <krg_hooks/krg_hooks.h>
+#include "krg_hooks_test.h"
+
+enum {
+	C_TASK_NEW, C_FORK_POST, C_EXEC_POST, C_EXIT, C_FREE, C_SIGNAL_REMOTE,
+	C_SYS_SKIP, C_SYS_DEFER, C_SYS_DEFER_ATOMIC, C_PID_RANGE,
+	C_PROC_READDIR, C_PROC_LOOKUP, C_FORK_PRE, C_ANON_FAULT, C_NR
+};
+
+static const char *const counter_names[C_NR] = {
+	"task_new", "fork_post", "exec_post", "exit", "free", "signal_remote",
+	"sys_skip", "sys_defer", "sys_defer_atomic", "pid_range",
+	"proc_readdir", "proc_lookup", "fork_pre", "anon_fault",
+};
+
+static atomic_long_t counters[C_NR];
+static int range_lo, range_hi;		/* under range_lock */
+static DEFINE_SPINLOCK(range_lock);
+static DEFINE_MUTEX(ctl_lock);
+static bool ns_set;
+static struct krg_signal_req last_sig;
+static DEFINE_SPINLOCK(sig_lock);
+static int core_only_result[2];
+static struct dentry *dir;
+
+static void count(int c)
+{
+	atomic_long_inc(&counters[c]);
+}
+
+static void t_task_new(struct task_struct *t, unsigned long clone_flags)
+{
+	count(C_TASK_NEW);
+}
+
+static void t_fork_post(struct task_struct *parent, struct task_struct *child)
+{
+	count(C_FORK_POST);
+}
+
+static void t_exec_post(struct task_struct *t, pid_t old_pid,
+			struct linux_binprm *bprm)
+{
+	count(C_EXEC_POST);
+}
+
+static void t_exit(struct task_struct *t)
+{
+	count(C_EXIT);
+}
+
+static void t_free(struct task_struct *t)
+{
+	count(C_FREE);
+}
+
+static int t_signal_remote(const struct krg_signal_req *req)
+{
+	might_sleep();
+	spin_lock(&sig_lock);
+	last_sig = *req;
+	spin_unlock(&sig_lock);
+	count(C_SIGNAL_REMOTE);
+	return req->pid == KRG_TEST_SIG_ESRCH_PID ? -ESRCH : 0;
+}
+
+static const int t_sys_nrs[] = { __NR_getsid, __NR_getpgid };
+
+static enum krg_sys_verdict t_sys_override(struct krg_sys_call *call, long *ret)
+{
+	if (call->nr == __NR_getsid && call->args[0] == KRG_TEST_MAGIC_SKIP) {
+		count(C_SYS_SKIP);
+		*ret = KRG_TEST_SKIP_RET;
+		return KRG_SYS_SKIP;
+	}
+	if (call->nr == __NR_getpgid && call->args[0] == KRG_TEST_MAGIC_DEFER) {
+		call->cookie = KRG_TEST_DEFER_RET;
+		return KRG_SYS_DEFER;
+	}
+	return KRG_SYS_NATIVE;
+}
+
+static long t_sys_deferred(const struct krg_sys_call *call)
+{
+	count(C_SYS_DEFER);
+	if (!preemptible()) {
+		count(C_SYS_DEFER_ATOMIC);
+		return -EDEADLK;
+	}
+	usleep_range(2000, 3000);	/* it may sleep: prove it */
+	return call->cookie;
+}
+
+static bool t_pid_range(struct pid_namespace *ns, int *lo, int *hi)
+{
+	bool on;
+
+	spin_lock(&range_lock);
+	on = range_lo > 0;
+	if (on) {
+		*lo = range_lo;
+		*hi = range_hi;
+	}
+	spin_unlock(&range_lock);
+	if (on)
+		count(C_PID_RANGE);
+	return on;
+}
+
+static int t_proc_readdir(struct pid_namespace *ns, struct dir_context *ctx,
+			  loff_t base)
+{
+	char name[16];
+	int len;
+
+	count(C_PROC_READDIR);
+	if (ctx->pos != base)
+		return 0;
+	len = snprintf(name, sizeof(name), "%u", KRG_TEST_PROC_TGID);
+	if (dir_emit(ctx, name, len, KRG_TEST_PROC_TGID, DT_DIR))
+		ctx->pos++;
+	return 0;
+}
+
+static struct dentry *t_proc_lookup(struct pid_namespace *ns,
+				    struct dentry *dentry, pid_t tgid)
+{
+	struct inode *inode;
+
+	count(C_PROC_LOOKUP);
+	if (tgid != KRG_TEST_PROC_TGID)
+		return ERR_PTR(-ENOENT);
+	inode = new_inode(dentry->d_sb);
+	if (!inode)
+		return ERR_PTR(-ENOMEM);
+	/* Only kernel-owned operations: the inode may outlive this module. */
+	inode->i_ino = get_next_ino();
+	inode->i_mode = S_IFDIR | 0555;
+	inode->i_op = &simple_dir_inode_operations;
+	inode->i_fop = &simple_dir_operations;
+	inode->i_mtime = current_time(inode);
+	inode->i_atime = inode->i_mtime;
+	inode->i_ctime = inode->i_mtime;
+	set_nlink(inode, 2);
+	return d_splice_alias(inode, dentry);
+}
+
+/* Core-only hooks (refused on a stock kernel): count, then act natively. */
+static long t_fork_pre(struct kernel_clone_args *args)
+{
+	count(C_FORK_PRE);
+	return 0;
+}
+
+static vm_fault_t t_anon_fault(struct vm_fault *vmf)
+{
+	count(C_ANON_FAULT);
+	return 0;
+}
+
+static struct krg_hook_ops t_ops = {
+	.name = "krg_hooks_test",
+};
+
+static const struct krg_hook_ops t_fork_pre_ops = {
+	.name = "krg_hooks_test_fork_pre",
+	.fork_pre = t_fork_pre,
+};
+
+static const struct krg_hook_ops t_anon_fault_ops = {
+	.name = "krg_hooks_test_anon_fault",
+	.anon_fault = t_anon_fault,
+};
+
+/* One snapshot per open (seq_file), so a reader never sees a torn table. */
+static int counts_show(struct seq_file *m, void *v)
+{
+	int i;
+
+	for (i = 0; i < C_NR; i++)
+		seq_printf(m, "%s %ld\n", counter_names[i],
+			   atomic_long_read(&counters[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(counts);
+
+static ssize_t reset_write(struct file *f, const char __user *ubuf, size_t len,
+			   loff_t *ppos)
+{
+	int i;
+
+	for (i = 0; i < C_NR; i++)
+		atomic_long_set(&counters[i], 0);
+	return len;
+}
+
+static int read_user_string(const char __user *ubuf, size_t len, char *buf,
+			    size_t size)
+{
+	if (len == 0 || len >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	return 0;
+}
+
+static int set_ns_from(const char *arg)
+{
+	struct task_struct *t;
+	struct pid_namespace *ns;
+	int pid, err;
+
+	if (sysfs_streq(arg, "self"))
+		return krg_hooks_set_cluster_ns(task_active_pid_ns(current));
+	err = kstrtoint(arg, 10, &pid);
+	if (err)
+		return err;
+	if (pid == 0)
+		return krg_hooks_set_cluster_ns(NULL);
+	t = get_pid_task(find_vpid(pid), PIDTYPE_PID);
+	if (!t)
+		return -ESRCH;
+	rcu_read_lock();
+	ns = task_active_pid_ns(t);
+	if (ns)
+		get_pid_ns(ns);
+	rcu_read_unlock();
+	put_task_struct(t);
+	if (!ns)
+		return -ESRCH;
+	err = krg_hooks_set_cluster_ns(ns);
+	put_pid_ns(ns);
+	return err;
+}
+
+static ssize_t ns_write(struct file *f, const char __user *ubuf, size_t len,
+			loff_t *ppos)
+{
+	char buf[32];
+	int err;
+
+	err = read_user_string(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	mutex_lock(&ctl_lock);
+	err = set_ns_from(strim(buf));
+	if (!err)
+		ns_set = strcmp(strim(buf), "0") != 0;
+	mutex_unlock(&ctl_lock);
+	return err ?: len;
+}
+
+static ssize_t ns_read(struct file *f, char __user *ubuf, size_t len,
+		       loff_t *ppos)
+{
+	const char *s = READ_ONCE(ns_set) ? "set\n" : "unset\n";
+
+	return simple_read_from_buffer(ubuf, len, ppos, s, strlen(s));
+}
+
+static ssize_t range_write(struct file *f, const char __user *ubuf, size_t len,
+			   loff_t *ppos)
+{
+	char buf[48];
+	int lo, hi, err;
+
+	err = read_user_string(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (sscanf(buf, "%d %d", &lo, &hi) != 2 || lo < 0 || hi < 0 ||
+	    (lo && lo >= hi))
+		return -EINVAL;
+	spin_lock(&range_lock);
+	range_lo = lo;
+	range_hi = hi;
+	spin_unlock(&range_lock);
+	return len;
+}
+
+static ssize_t last_signal_read(struct file *f, char __user *ubuf, size_t len,
+				loff_t *ppos)
+{
+	struct krg_signal_req r;
+	char buf[96];
+	int n;
+
+	spin_lock(&sig_lock);
+	r = last_sig;
+	spin_unlock(&sig_lock);
+	n = scnprintf(buf, sizeof(buf), "%d %d %d %d %d %d\n", r.kind, r.tgid,
+		      r.pid, r.sig, r.info.si_code, r.info.si_int);
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+static ssize_t core_only_read(struct file *f, char __user *ubuf, size_t len,
+			      loff_t *ppos)
+{
+	char buf[96];
+	int n;
+
+	n = scnprintf(buf, sizeof(buf), "fork_pre %d\nanon_fault %d\n",
+		      core_only_result[0], core_only_result[1]);
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+static const struct file_operations reset_fops = {
+	.owner = THIS_MODULE, .write = reset_write, .llseek = noop_llseek,
+};
+
+static const struct file_operations ns_fops = {
+	.owner = THIS_MODULE, .read = ns_read, .write = ns_write,
+	.llseek = default_llseek,
+};
+
+static const struct file_operations range_fops = {
+	.owner = THIS_MODULE, .write = range_write, .llseek = noop_llseek,
+};
+
+static const struct file_operations last_signal_fops = {
+	.owner = THIS_MODULE, .read = last_signal_read, .llseek = default_llseek,
+};
+
+static const struct file_operations core_only_fops = {
+	.owner = THIS_MODULE, .read = core_only_read, .llseek = default_llseek,
+};
+
+/* Registers alone an ops whose only hook is core-only; keeps the result. */
+static int try_core_only(const struct krg_hook_ops *ops)
+{
+	int err = krg_hooks_register(ops);
+
+	if (!err)
+		krg_hooks_unregister(ops);
+	return err;
+}
+
+static int __init t_init(void)
+{
+	struct krg_hooks_caps caps;
+	int err;
+
+	krg_hooks_caps(&caps);
+	if (caps.available & BIT(KRG_HOOK_TASK_NEW))
+		t_ops.task_new = t_task_new;
+	if (caps.available & BIT(KRG_HOOK_FORK_POST))
+		t_ops.fork_post = t_fork_post;
+	if (caps.available & BIT(KRG_HOOK_EXEC_POST))
+		t_ops.exec_post = t_exec_post;
+	if (caps.available & BIT(KRG_HOOK_EXIT))
+		t_ops.exit = t_exit;
+	if (caps.available & BIT(KRG_HOOK_FREE))
+		t_ops.free = t_free;
+	if (caps.available & BIT(KRG_HOOK_SIGNAL_REMOTE))
+		t_ops.signal_remote = t_signal_remote;
+	if (caps.available & BIT(KRG_HOOK_SYSCALL)) {
+		t_ops.sys_nrs = t_sys_nrs;
+		t_ops.sys_nrs_count = ARRAY_SIZE(t_sys_nrs);
+		t_ops.sys_override = t_sys_override;
+		t_ops.sys_deferred = t_sys_deferred;
+	}
+	if (caps.available & BIT(KRG_HOOK_PID_RANGE))
+		t_ops.pid_range = t_pid_range;
+	if (caps.available & BIT(KRG_HOOK_PROC_READDIR))
+		t_ops.proc_readdir = t_proc_readdir;
+	if (caps.available & BIT(KRG_HOOK_PROC_LOOKUP))
+		t_ops.proc_lookup = t_proc_lookup;
+	if (caps.available & BIT(KRG_HOOK_FORK_PRE))
+		t_ops.fork_pre = t_fork_pre;
+	if (caps.available & BIT(KRG_HOOK_ANON_FAULT))
+		t_ops.anon_fault = t_anon_fault;
+
+	core_only_result[0] = try_core_only(&t_fork_pre_ops);
+	core_only_result[1] = try_core_only(&t_anon_fault_ops);
+
+	err = krg_hooks_register(&t_ops);
+	if (err)
+		return err;
+
+	dir = debugfs_create_dir("krg_hooks_test", NULL);
+	debugfs_create_file("counts", 0444, dir, NULL, &counts_fops);
+	debugfs_create_file("reset", 0200, dir, NULL, &reset_fops);
+	debugfs_create_file("ns", 0600, dir, NULL, &ns_fops);
+	debugfs_create_file("range", 0200, dir, NULL, &range_fops);
+	debugfs_create_file("last_signal", 0444, dir, NULL, &last_signal_fops);
+	debugfs_create_file("core_only", 0444, dir, NULL, &core_only_fops);
+	pr_info("registered, hooks available 0x%x\n", caps.available);
+	return 0;
+}
+
+static void __exit t_exit_module(void)
+{
+	debugfs_remove(dir);
+	mutex_lock(&ctl_lock);
+	if (ns_set)
+		krg_hooks_set_cluster_ns(NULL);
+	mutex_unlock(&ctl_lock);
+	krg_hooks_unregister(&t_ops);
+}
+
+module_init(t_init);
+module_exit(t_exit_module);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("krg_hooks test consumer");

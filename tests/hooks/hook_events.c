@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Exact hook counts and results, with the test consumer loaded
+ * (modprobe krg_hooks_test).  This program becomes PID 1 of a new PID
+ * namespace, makes it the cluster namespace, and checks what the consumer
+ * saw for its forks, execs, exits, signals, overridden syscalls and /proc;
+ * then, from outside the namespace, that nothing of it leaks there.
+ * TAP-style output; exit 0 when every check passed, 4 when the consumer is
+ * not loaded.
+ */
+#include <dirent.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "hooks_util.h"
+
+#define NFORK 50
+
+static int proc_has(const char *name)
+{
+	struct dirent *d;
+	int found = 0;
+	DIR *dir = opendir("/proc");
+
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)))
+		if (!strcmp(d->d_name, name))
+			found = 1;
+	closedir(dir);
+	return found;
+}
+
+static void check_counter(const char *name, long want)
+{
+	long v = hu_counter(name);
+
+	hu_check(v == want, "counter %s == %ld (got %ld)", name, want, v);
+}
+
+static void check_last_signal(int kind, int tgid, int pid, int sig, int code,
+			      int value)
+{
+	char buf[128], want[128];
+
+	hu_read("last_signal", buf, sizeof(buf));
+	snprintf(want, sizeof(want), "%d %d %d %d %d %d\n", kind, tgid, pid,
+		 sig, code, value);
+	hu_check(!strcmp(buf, want), "last remote signal is \"%.*s\" (got \"%.*s\")",
+		 (int)strlen(want) - 1, want, (int)strlen(buf) - 1, buf);
+}
+
+static int rt_sigqueue(int tgid, int tid, int sig, int code, int value)
+{
+	siginfo_t info;
+
+	memset(&info, 0, sizeof(info));
+	info.si_signo = sig;
+	info.si_code = code;
+	info.si_pid = getpid();
+	info.si_uid = getuid();
+	info.si_value.sival_int = value;
+	if (tid)
+		return syscall(SYS_rt_tgsigqueueinfo, tgid, tid, sig, &info);
+	return syscall(SYS_rt_sigqueueinfo, tgid, sig, &info);
+}
+
+/* The line /sys/module/krg_hooks/hooks/<hook> starts with "<mech> <state>". */
+static void check_caps(const char *hook, const char *want)
+{
+	char path[128], buf[128] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/krg_hooks/hooks/%s", hook);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	hu_check(!strncmp(buf, want, strlen(want)), "caps: %s is \"%s\" (got \"%s\")",
+		 hook, want, buf);
+}
+
+/* "core" with the core patch, else "stock". */
+static int core_backend(void)
+{
+	char buf[32] = "";
+	FILE *f = fopen("/sys/module/krg_hooks/backend", "r");
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	return !strcmp(buf, "core\n");
+}
+
+static void in_cluster(void)
+{
+	int core = core_backend();
+	char buf[128];
+	long before;
+	char *mem;
+
+	int i, status, bad = 0;
+	long r;
+	pid_t p;
+	struct stat st;
+
+	hu_check(getpid() == 1, "runs as PID 1 of the new namespace");
+	hu_check(!hu_write("ns", "self"), "cluster namespace set");
+	hu_check(!hu_write("reset", "1"), "counters reset");
+
+	check_caps("task_new", "tracepoint live");
+	check_caps("fork_post", "tracepoint live");
+	check_caps("exec_post", "tracepoint live");
+	check_caps("exit", "tracepoint live");
+	check_caps("free", "tracepoint live");
+	check_caps("signal_remote", "sys_enter live");
+	check_caps("syscall", "sys_enter live");
+	check_caps("pid_range", core ? "core live" : "kprobe live");
+	check_caps("proc_readdir", core ? "core live" : "ftrace live");
+	check_caps("proc_lookup", core ? "core live" : "ftrace live");
+	check_caps("fork_pre", core ? "core live" : "none unavailable");
+	check_caps("anon_fault", core ? "core live" : "none unavailable");
+	hu_read("core_only", buf, sizeof(buf));
+	if (core)
+		hu_check(!strcmp(buf, "fork_pre 0\nanon_fault 0\n"),
+			 "core-only hooks register on the core backend");
+	else
+		hu_check(!strcmp(buf, "fork_pre -95\nanon_fault -95\n"),
+			 "core-only hooks are refused with EOPNOTSUPP");
+
+	/* fork + exec + exit, and one child killed by a signal */
+	for (i = 0; i < NFORK; i++) {
+		p = fork();
+		if (p == 0) {
+			execl("/bin/true", "true", (char *)NULL);
+			_exit(127);
+		}
+		if (p < 0 || waitpid(p, &status, 0) != p ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			bad++;
+	}
+	hu_check(!bad, "%d fork+exec+exit children ran", NFORK);
+	p = fork();
+	if (p == 0) {
+		for (;;)
+			pause();
+	}
+	r = kill(p, SIGKILL);	/* local: not a remote signal */
+	hu_check(!r && waitpid(p, &status, 0) == p && WIFSIGNALED(status) &&
+		 WTERMSIG(status) == SIGKILL, "a child was killed by SIGKILL");
+
+	check_counter("task_new", NFORK + 1);
+	check_counter("fork_post", NFORK + 1);
+	check_counter("exec_post", NFORK);
+	check_counter("fork_pre", core ? NFORK + 1 : 0);
+	check_counter("exit", NFORK + 1);
+	r = hu_wait_counter("free", NFORK + 1, 20);
+	hu_check(r == NFORK + 1, "counter free reaches %d (got %ld)", NFORK + 1, r);
+
+	/* anonymous faults: 64 first touches of fresh anonymous pages */
+	before = hu_counter("anon_fault");
+	mem = mmap(NULL, 64 * 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	for (i = 0; mem != MAP_FAILED && i < 64; i++)
+		mem[i * 4096] = 1;
+	r = hu_counter("anon_fault") - before;
+	if (core)
+		hu_check(r >= 64, "anon_fault hook saw the 64 faults (%ld)", r);
+	else
+		hu_check(r == 0, "no anon_fault hook on the stock backend (%ld)", r);
+
+	/* syscall override */
+	r = syscall(SYS_getsid, KRG_TEST_MAGIC_SKIP);
+	hu_check(r == KRG_TEST_SKIP_RET, "skipped getsid returns %d (got %ld)",
+		 KRG_TEST_SKIP_RET, r);
+	bad = 0;
+	for (i = 0; i < 20; i++)
+		if (syscall(SYS_getpgid, KRG_TEST_MAGIC_DEFER) != KRG_TEST_DEFER_RET)
+			bad++;
+	hu_check(!bad, "20 deferred getpgid return %d", KRG_TEST_DEFER_RET);
+	r = syscall(SYS_getsid, 0);
+	hu_check(r >= 0, "getsid(0) still runs natively (%ld)", r);
+	r = syscall(SYS_getpgid, 0);
+	hu_check(r >= 0, "getpgid(0) still runs natively (%ld)", r);
+	check_counter("sys_skip", 1);
+	check_counter("sys_defer", 20);
+	check_counter("sys_defer_atomic", 0);
+
+	/* remote signals: targets that do not exist here */
+	r = kill(777, SIGUSR1);
+	hu_check(r == 0, "kill(777) forwarded, returns 0 (%ld)", r);
+	check_last_signal(0, 0, 777, SIGUSR1, 0 /* SI_USER */, 0);
+	errno = 0;
+	r = kill(KRG_TEST_SIG_ESRCH_PID, 0);
+	hu_check(r == -1 && errno == ESRCH, "consumer's -ESRCH reaches the caller");
+	r = syscall(SYS_tgkill, 1, 778, SIGUSR2);
+	hu_check(r == 0, "tgkill(1, 778) forwarded (%ld)", r);
+	check_last_signal(2, 1, 778, SIGUSR2, -6 /* SI_TKILL */, 0);
+	r = rt_sigqueue(779, 0, SIGRTMIN, -1 /* SI_QUEUE */, 1234);
+	hu_check(r == 0, "rt_sigqueueinfo(779) forwarded (%ld)", r);
+	check_last_signal(3, 0, 779, SIGRTMIN, -1, 1234);
+	r = rt_sigqueue(1, 780, SIGRTMIN + 1, -1, 99);
+	hu_check(r == 0, "rt_tgsigqueueinfo(1, 780) forwarded (%ld)", r);
+	check_last_signal(4, 1, 780, SIGRTMIN + 1, -1, 99);
+	errno = 0;
+	r = rt_sigqueue(781, 0, SIGRTMIN, 0 /* SI_USER: forged */, 1);
+	hu_check(r == -1 && errno == EPERM, "forged SI_USER siginfo is refused with EPERM");
+	r = kill(1, 0);
+	hu_check(r == 0, "kill(self, 0) stays local");
+	check_counter("signal_remote", 5);
+
+	/* /proc of the cluster namespace */
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("proc", "/proc", "proc", 0, NULL)) {
+		hu_check(0, "mount a /proc of the cluster namespace: %s", strerror(errno));
+		return;
+	}
+	hu_check(proc_has("1") == 1, "/proc lists PID 1");
+	hu_check(proc_has("4000000") == 1, "/proc lists the consumer's entry 4000000");
+	hu_check(!stat("/proc/4000000", &st) && S_ISDIR(st.st_mode),
+		 "/proc/4000000 is found by the lookup hook");
+	errno = 0;
+	hu_check(stat("/proc/4000001", &st) && errno == ENOENT,
+		 "/proc/4000001 does not exist");
+	hu_check(hu_counter("proc_readdir") >= 1, "proc_readdir hook ran");
+	hu_check(hu_counter("proc_lookup") >= 2, "proc_lookup hook ran");
+}
+
+int main(void)
+{
+	int status;
+	long before, r;
+	pid_t p;
+
+	if (access(KRG_TEST_DEBUGFS "/counts", R_OK)) {
+		printf("# SKIP: test consumer not loaded (modprobe krg_hooks_test)\n");
+		return 4;
+	}
+	if (unshare(CLONE_NEWPID)) {
+		perror("unshare(CLONE_NEWPID)");
+		return 1;
+	}
+	p = fork();
+	if (p == 0) {
+		in_cluster();
+		printf("# in cluster namespace: %d checks, %d failed\n", hu_checks,
+		       hu_failures);
+		fflush(stdout);
+		_exit(hu_failures ? 1 : 0);
+	}
+	hu_check(p > 0 && waitpid(p, &status, 0) == p && WIFEXITED(status) &&
+		 !WEXITSTATUS(status), "checks inside the cluster namespace passed");
+
+	/* Outside the cluster namespace nothing is intercepted. */
+	before = hu_counter("exec_post");
+	p = fork();
+	if (p == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(p, &status, 0);
+	errno = 0;
+	r = syscall(SYS_getsid, KRG_TEST_MAGIC_SKIP);
+	hu_check(r == -1 && errno == ESRCH, "outside: getsid(magic) is native (ESRCH)");
+	errno = 0;
+	r = syscall(SYS_getpgid, KRG_TEST_MAGIC_DEFER);
+	hu_check(r == -1 && errno == ESRCH, "outside: getpgid(magic) is native (ESRCH)");
+	errno = 0;
+	r = kill(3999998, 0);
+	hu_check(r == -1 && errno == ESRCH, "outside: kill(absent pid) is native (ESRCH)");
+	hu_check(hu_counter("exec_post") == before, "outside: exec not counted");
+	hu_check(proc_has("4000000") == 0, "outside: /proc has no consumer entry");
+	hu_check(!hu_write("ns", "0"), "cluster namespace cleared");
+	check_caps("syscall", "sys_enter ready");
+	check_caps("task_new", "tracepoint ready");
+	printf("1..%d\n", hu_checks);
+	return hu_failures ? 1 : 0;
+}
