@@ -158,7 +158,8 @@ struct krg_transport_ops {
 	int (*start)(void);			/* listen */
 	void (*stop)(void);			/* stop listening, close all */
 	void (*peer_init)(struct krg_peer *peer);
-	void (*peer_connect)(struct krg_peer *peer);	/* (re)start dialing */
+	/* dial now if we are the dialer and no session is up (ends a backoff) */
+	void (*peer_connect)(struct krg_peer *peer);
 	void (*peer_close)(struct krg_peer *peer);	/* close session, no reconnect */
 	void (*peer_kick)(struct krg_peer *peer);	/* send what is queued */
 	void (*peer_destroy)(struct krg_peer *peer);	/* cancel all work */
@@ -190,7 +191,7 @@ extern spinlock_t krg_memb_lock;
 int krg_memb_init(void);
 void krg_memb_exit(void);
 void krg_memb_start(void);		/* after configuration */
-void krg_memb_session_up(struct krg_peer *peer, bool fresh);
+void krg_memb_session_up(struct krg_peer *peer, bool fresh, bool first, u64 inc);
 void krg_memb_session_down(struct krg_peer *peer);
 int krg_memb_add(const unsigned long *set, struct netlink_ext_ack *extack);
 int krg_memb_del(const unsigned long *set, struct netlink_ext_ack *extack);

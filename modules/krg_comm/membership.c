@@ -13,9 +13,35 @@
  *      +--------------------+------------------------ FAILED
  *                  session up (always a fresh one)
  *
- * "nodes add" run on one node sends the new member set to every member
- * (service KRG_SVC_COMM_MEMBERSHIP); each applies it.  The node running it
- * joins too.  Every node runs its own failure detector: a ping to every
+ * "nodes add" run on one node (the coordinator) works in two steps, both
+ * over service KRG_SVC_COMM_MEMBERSHIP:
+ *
+ *  1. Mesh check (KRG_MEMB_PROBE, bounded by krg_memb_mesh_wait_ms()): the
+ *     coordinator asks every node of the new member set (old members, the
+ *     nodes added and itself) which of the others it has an authenticated
+ *     session with, and under which incarnation it knows each.  A node
+ *     asked dials at once the nodes it misses.  The check passes when every
+ *     pair of the set has a session and everybody knows everybody under the
+ *     incarnation the coordinator knows.  If it does not pass in time the
+ *     add fails and nothing changes: -EHOSTDOWN if a node of the set failed
+ *     or does not answer, -ENOTCONN if some pair still has no session.
+ *  2. The new member set goes to every member (KRG_MEMB_ADD), each node of
+ *     it with the incarnation the coordinator checked.  Each applies it; a
+ *     node that knows one of them under another incarnation (it restarted
+ *     meanwhile) refuses that one and the add reports it.
+ *
+ * A member's incarnation (krg_memb_inc) is what tells a restart from a
+ * first session: a session with an ONLINE/LEAVING node that does not
+ * resume the previous one means the node lost our shared state (it
+ * restarted, or declared us failed) and it is declared FAILED -- except when
+ * neither side ever had a session with the other and the node comes with
+ * the incarnation it was added under: that is the first session of a
+ * member we learned of from an add, nothing was lost and the node stays
+ * ONLINE.  The mesh check makes that case rare (a session that drops after
+ * the check and comes back is a plain resumption); the rule keeps the
+ * membership right without relying on the check alone.
+ *
+ * Every node runs its own failure detector: a ping to every
  * connected peer each heartbeat (timeout / 5), and a member not heard from
  * for the timeout is declared FAILED: its pending calls end with -EHOSTDOWN
  * at once, its queue is dropped, and the next session with it starts afresh.
@@ -25,6 +51,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/rwsem.h>
 #include <linux/slab.h>
 
@@ -39,6 +66,8 @@ static DEFINE_SPINLOCK(krg_events_lock);
 static struct work_struct krg_event_work;
 static struct delayed_work krg_fd_work;
 static DEFINE_MUTEX(krg_memb_mutex);	/* one add/del at a time */
+/* Incarnation each member was added under, 0 = unknown (krg_memb_lock). */
+static u64 krg_memb_inc[KRG_MAX_NODES];
 
 struct krg_event_item {
 	struct list_head list;
@@ -46,13 +75,33 @@ struct krg_event_item {
 	int event;		/* enum krg_comm_event */
 };
 
-enum { KRG_MEMB_ADD = 1, KRG_MEMB_DEL = 2 };
+enum { KRG_MEMB_ADD = 1, KRG_MEMB_DEL = 2, KRG_MEMB_PROBE = 3 };
 
+/*
+ * Request of every op (exactly this size).  ADD: inc[n] = incarnation of
+ * node n of @set as the coordinator knows it (0 = unknown, taken on trust);
+ * DEL: inc all 0; PROBE: @set = the nodes to report on, inc all 0.
+ */
 struct krg_memb_msg {
 	__le32 op;
 	__le32 reserved;
 	u8 set[KRG_COMM_NODE_SET_LEN];
+	__le64 inc[KRG_MAX_NODES];
 };
+
+/*
+ * Reply to PROBE (exactly this size): bit n of @conn = the replier has an
+ * authenticated session with node n of the probed set; inc[n] = the
+ * incarnation it knows for node n (its own for itself).
+ */
+struct krg_memb_probe_reply {
+	u8 conn[KRG_COMM_NODE_SET_LEN];
+	__le64 inc[KRG_MAX_NODES];
+};
+
+/* Per-call timeout of one probe round; poll interval of the mesh check. */
+#define KRG_MEMB_PROBE_MS	1000
+#define KRG_MEMB_POLL_MS	100
 
 int krg_memb_state(u32 node)
 {
@@ -230,7 +279,13 @@ static void krg_declare_failed(struct krg_peer *peer)
 	krg_rpc_fail_node(peer->id, -EHOSTDOWN);
 }
 
-void krg_memb_session_up(struct krg_peer *peer, bool fresh)
+/*
+ * A session with @peer is up.  @fresh: it does not resume the previous one
+ * (the transport started afresh).  @first: neither side had a session with
+ * the other before (see the top of the file).  @inc: the peer's incarnation.
+ */
+void krg_memb_session_up(struct krg_peer *peer, bool fresh, bool first,
+			 u64 inc)
 {
 	bool failed = false;
 	int st;
@@ -238,10 +293,16 @@ void krg_memb_session_up(struct krg_peer *peer, bool fresh)
 	spin_lock_bh(&krg_memb_lock);
 	st = krg_states[peer->id];
 	if (fresh && (st == KRG_NODE_ONLINE || st == KRG_NODE_LEAVING)) {
-		/* It lost our shared state (restart or declared failed). */
-		krg_set_state(peer->id, KRG_NODE_FAILED, KRG_EVENT_FAILED);
-		st = KRG_NODE_FAILED;
-		failed = true;
+		if (first && (!krg_memb_inc[peer->id] ||
+			      krg_memb_inc[peer->id] == inc)) {
+			/* First session of a member known from an add. */
+			krg_memb_inc[peer->id] = inc;
+		} else {
+			/* It lost our shared state (restart or declared failed). */
+			krg_set_state(peer->id, KRG_NODE_FAILED, KRG_EVENT_FAILED);
+			st = KRG_NODE_FAILED;
+			failed = true;
+		}
 	}
 	if (st == KRG_NODE_ABSENT || st == KRG_NODE_FAILED)
 		krg_set_state(peer->id, KRG_NODE_PRESENT, KRG_EVENT_PRESENT);
@@ -303,29 +364,84 @@ void krg_memb_start(void)
 
 /* ---- add / del ----------------------------------------------------------- */
 
-static void krg_apply_add(const unsigned long *set)
+/*
+ * The incarnation of @node as this node knows it (its own for itself), 0 if
+ * none; *@conn: an authenticated session with it is up (true for itself).
+ */
+static u64 krg_known_inc(u32 node, bool *conn)
 {
 	struct krg_peer *peer;
+	u64 inc;
+
+	*conn = node == krg_cfg.self;
+	if (node == krg_cfg.self)
+		return krg_cfg.incarnation;
+	peer = krg_peer_get(node);
+	if (!peer)
+		return 0;
+	spin_lock_bh(&peer->lock);
+	inc = peer->incarnation;
+	*conn = peer->sock && inc;
+	spin_unlock_bh(&peer->lock);
+	krg_peer_put(peer);
+	return inc;
+}
+
+/* Dials @node now if we are its dialer and have no session with it. */
+static void krg_kick_connect(u32 node)
+{
+	struct krg_peer *peer = node == krg_cfg.self ? NULL : krg_peer_get(node);
+
+	if (!peer)
+		return;
+	krg_transport->peer_connect(peer);
+	krg_peer_put(peer);
+}
+
+/*
+ * Makes every node of @set ONLINE here.  @inc (NULL: none known): the
+ * incarnation each was added under, 0 = unknown.  A node known here under
+ * another incarnation is left alone and reported: returns -ESTALE and sets
+ * *@stale to it; else 0.
+ */
+static int krg_apply_add(const unsigned long *set, const u64 *inc, u32 *stale)
+{
+	struct krg_peer *peer;
+	u64 want, mine;
+	int ret = 0;
 	u32 n;
 
 	for_each_set_bit(n, set, KRG_MAX_NODES) {
+		want = inc ? inc[n] : 0;
 		peer = n == krg_cfg.self ? NULL : krg_peer_get(n);
 		if (n != krg_cfg.self && !peer) {
 			pr_warn("node %u is a member but has no address here (krgadm node start?)\n",
 				n);
 			continue;
 		}
+		mine = krg_cfg.incarnation;
 		if (peer) {
 			spin_lock_bh(&peer->lock);
-			peer->last_heard = jiffies;
+			mine = peer->incarnation;
+			if (!want || !mine || want == mine)
+				peer->last_heard = jiffies;
 			spin_unlock_bh(&peer->lock);
 			krg_peer_put(peer);
 		}
+		if (want && mine && want != mine) {
+			pr_warn("node %u was added as incarnation %016llx but is %016llx here: not applied\n",
+				n, want, mine);
+			*stale = n;
+			ret = -ESTALE;
+			continue;
+		}
 		spin_lock_bh(&krg_memb_lock);
+		krg_memb_inc[n] = want ? want : mine;
 		if (krg_states[n] != KRG_NODE_ONLINE)
 			krg_set_state(n, KRG_NODE_ONLINE, KRG_EVENT_UP);
 		spin_unlock_bh(&krg_memb_lock);
 	}
+	return ret;
 }
 
 static void krg_apply_del(const unsigned long *set)
@@ -343,10 +459,35 @@ static void krg_apply_del(const unsigned long *set)
 	spin_unlock_bh(&krg_memb_lock);
 }
 
+/* PROBE: our sessions with the nodes of @set; dial the missing ones now. */
+static void krg_memb_probe(struct krg_comm_req *req, const unsigned long *set)
+{
+	struct krg_memb_probe_reply *r;
+	bool conn;
+	u32 n;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r) {
+		krg_comm_reply(req, -ENOMEM, NULL, 0);
+		return;
+	}
+	for_each_set_bit(n, set, KRG_MAX_NODES) {
+		r->inc[n] = cpu_to_le64(krg_known_inc(n, &conn));
+		if (conn)
+			r->conn[n / 8] |= 1U << (n % 8);
+		else
+			krg_kick_connect(n);
+	}
+	krg_comm_reply(req, 0, r, sizeof(*r));
+	kfree(r);
+}
+
 static void krg_memb_handler(struct krg_comm_req *req)
 {
 	const struct krg_memb_msg *m = req->data;
 	DECLARE_BITMAP(set, KRG_MAX_NODES);
+	u64 *inc = NULL;
+	u32 n, op, stale;
 	int ret = 0;
 
 	if (req->len != sizeof(*m) || m->reserved) {
@@ -354,13 +495,32 @@ static void krg_memb_handler(struct krg_comm_req *req)
 		goto out;
 	}
 	bitmap_from_arr32(set, (const u32 *)m->set, KRG_MAX_NODES);
-	switch (le32_to_cpu(m->op)) {
+	op = le32_to_cpu(m->op);
+	/* Incarnations only for the nodes of the set, and only in an ADD. */
+	for (n = 0; n < KRG_MAX_NODES; n++) {
+		if (m->inc[n] && (op != KRG_MEMB_ADD || !test_bit(n, set))) {
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+	switch (op) {
 	case KRG_MEMB_ADD:
-		krg_apply_add(set);
+		inc = kcalloc(KRG_MAX_NODES, sizeof(*inc), GFP_KERNEL);
+		if (!inc) {
+			ret = -ENOMEM;
+			break;
+		}
+		for_each_set_bit(n, set, KRG_MAX_NODES)
+			inc[n] = le64_to_cpu(m->inc[n]);
+		ret = krg_apply_add(set, inc, &stale);
+		kfree(inc);
 		break;
 	case KRG_MEMB_DEL:
 		krg_apply_del(set);
 		break;
+	case KRG_MEMB_PROBE:
+		krg_memb_probe(req, set);
+		return;
 	default:
 		ret = -EINVAL;
 	}
@@ -373,9 +533,12 @@ static struct krg_comm_service krg_memb_service = {
 	.handler = krg_memb_handler,
 };
 
+/* @inc: NULL, or the incarnation of every node of @set (ADD only). */
 static void krg_memb_msg_fill(struct krg_memb_msg *m, int op,
-			      const unsigned long *set)
+			      const unsigned long *set, const u64 *inc)
 {
+	u32 n;
+
 	memset(m, 0, sizeof(*m));
 	m->op = cpu_to_le32(op);
 	/* Little-endian byte bitmap: bit n is byte n / 8, bit n % 8. */
@@ -383,15 +546,18 @@ static void krg_memb_msg_fill(struct krg_memb_msg *m, int op,
 #ifdef __BIG_ENDIAN
 #error "krg_memb_msg bitmap assumes a little-endian host"
 #endif
+	if (inc)
+		for_each_set_bit(n, set, KRG_MAX_NODES)
+			m->inc[n] = cpu_to_le64(inc[n]);
 }
 
 /* Sends @op to every node of @to but ourselves; reports the first failure. */
-static int krg_memb_broadcast(int op, const unsigned long *set,
+static int krg_memb_broadcast(int op, const unsigned long *set, const u64 *inc,
 			      const unsigned long *to,
 			      struct netlink_ext_ack *extack)
 {
 	DECLARE_BITMAP(others, KRG_MAX_NODES);
-	struct krg_memb_msg m;
+	struct krg_memb_msg *m;
 	int *status, ret = 0;
 	u32 n;
 
@@ -400,28 +566,153 @@ static int krg_memb_broadcast(int op, const unsigned long *set,
 	if (bitmap_empty(others, KRG_MAX_NODES))
 		return 0;
 	status = kcalloc(KRG_MAX_NODES, sizeof(*status), GFP_KERNEL);
-	if (!status)
+	m = kmalloc(sizeof(*m), GFP_KERNEL);
+	if (!status || !m) {
+		kfree(status);
+		kfree(m);
 		return -ENOMEM;
-	krg_memb_msg_fill(&m, op, set);
-	krg_comm_call_multi(others, KRG_SVC_COMM_MEMBERSHIP, &m, sizeof(m),
+	}
+	krg_memb_msg_fill(m, op, set, inc);
+	krg_comm_call_multi(others, KRG_SVC_COMM_MEMBERSHIP, m, sizeof(*m),
 			    5000, status, NULL, NULL);
 	for_each_set_bit(n, others, KRG_MAX_NODES) {
 		if (status[n] >= 0)
 			continue;
-		NL_SET_ERR_MSG_FMT(extack, "node %u did not confirm the change (error %d)",
-				   n, status[n]);
+		if (status[n] == -ESTALE)
+			NL_SET_ERR_MSG_FMT(extack, "node %u knows a node of the set under another incarnation (it restarted meanwhile?)",
+					   n);
+		else
+			NL_SET_ERR_MSG_FMT(extack, "node %u did not confirm the change (error %d)",
+					   n, status[n]);
 		ret = status[n];
 		break;
 	}
+	kfree(m);
 	kfree(status);
 	return ret;
+}
+
+/* How long an add waits for the mesh of sessions (step 1), in ms. */
+static unsigned int krg_memb_mesh_wait_ms(void)
+{
+	return clamp_t(unsigned int, 2 * READ_ONCE(krg_cfg.timeout_ms), 3000,
+		       30000);
+}
+
+struct krg_mesh {
+	struct krg_memb_msg msg;		/* the PROBE request */
+	int status[KRG_MAX_NODES];
+	void *replies[KRG_MAX_NODES];
+	size_t lens[KRG_MAX_NODES];
+};
+
+/*
+ * One round of the mesh check of @set: fills @inc with the incarnation this
+ * node knows for each.  Returns 0 when complete, else -EHOSTDOWN (*@a
+ * failed or did not answer) or -ENOTCONN (*@a has no session with, or
+ * another incarnation of, *@b).
+ */
+static int krg_mesh_round(struct krg_mesh *mc, const unsigned long *set,
+			  u64 *inc, u32 *a, u32 *b)
+{
+	DECLARE_BITMAP(others, KRG_MAX_NODES);
+	const struct krg_memb_probe_reply *r;
+	int err = 0;
+	bool conn;
+	u32 n, k;
+
+	for_each_set_bit(n, set, KRG_MAX_NODES) {
+		if (krg_memb_state(n) == KRG_NODE_FAILED) {
+			*a = n;
+			return -EHOSTDOWN;
+		}
+		inc[n] = krg_known_inc(n, &conn);
+		if (!conn) {
+			krg_kick_connect(n);
+			if (!err) {
+				err = -ENOTCONN;
+				*a = krg_cfg.self;
+				*b = n;
+			}
+		}
+	}
+	bitmap_copy(others, set, KRG_MAX_NODES);
+	__clear_bit(krg_cfg.self, others);
+	if (bitmap_empty(others, KRG_MAX_NODES))
+		return err;
+	krg_comm_call_multi(others, KRG_SVC_COMM_MEMBERSHIP, &mc->msg,
+			    sizeof(mc->msg), KRG_MEMB_PROBE_MS, mc->status,
+			    mc->replies, mc->lens);
+	for_each_set_bit(n, others, KRG_MAX_NODES) {
+		r = mc->replies[n];
+		if (mc->status[n] < 0 || !r || mc->lens[n] != sizeof(*r)) {
+			if (err != -EHOSTDOWN) {
+				err = -EHOSTDOWN;
+				*a = n;
+			}
+			continue;
+		}
+		for_each_set_bit(k, set, KRG_MAX_NODES) {
+			if ((k == n || (r->conn[k / 8] & (1U << (k % 8)))) &&
+			    le64_to_cpu(r->inc[k]) == inc[k])
+				continue;
+			if (!err) {
+				err = -ENOTCONN;
+				*a = n;
+				*b = k;
+			}
+		}
+	}
+	for_each_set_bit(n, others, KRG_MAX_NODES) {
+		kvfree(mc->replies[n]);
+		mc->replies[n] = NULL;
+	}
+	return err;
+}
+
+/*
+ * Step 1 of an add (see the top of the file): waits, at most
+ * krg_memb_mesh_wait_ms() plus one probe round, until every pair of nodes of
+ * @set has a session and all agree on every node's incarnation; fills
+ * @inc.  Returns 0, -EHOSTDOWN, -ENOTCONN (extack set) or -ENOMEM.
+ */
+static int krg_memb_mesh_wait(const unsigned long *set, u64 *inc,
+			      struct netlink_ext_ack *extack)
+{
+	unsigned long deadline = jiffies +
+				 msecs_to_jiffies(krg_memb_mesh_wait_ms());
+	struct krg_mesh *mc;
+	u32 a = 0, b = 0;
+	int err;
+
+	mc = kvzalloc(sizeof(*mc), GFP_KERNEL);
+	if (!mc)
+		return -ENOMEM;
+	krg_memb_msg_fill(&mc->msg, KRG_MEMB_PROBE, set, NULL);
+	for (;;) {
+		err = krg_mesh_round(mc, set, inc, &a, &b);
+		if (!err || (err == -EHOSTDOWN && krg_memb_state(a) == KRG_NODE_FAILED) ||
+		    time_after(jiffies, deadline) || !krg_comm_running())
+			break;
+		msleep(KRG_MEMB_POLL_MS);
+	}
+	kvfree(mc);
+	if (err == -EHOSTDOWN && krg_memb_state(a) == KRG_NODE_FAILED)
+		NL_SET_ERR_MSG_FMT(extack, "node %u failed", a);
+	else if (err == -EHOSTDOWN)
+		NL_SET_ERR_MSG_FMT(extack, "node %u does not answer", a);
+	else if (err)
+		NL_SET_ERR_MSG_FMT(extack, "node %u has no session with node %u (waited %u ms)",
+				   a, b, krg_memb_mesh_wait_ms());
+	return err;
 }
 
 int krg_memb_add(const unsigned long *set, struct netlink_ext_ack *extack)
 {
 	DECLARE_BITMAP(newset, KRG_MAX_NODES);
-	int ret;
-	u32 n;
+	int ret, stale_ret;
+	u32 n, stale;
+	u64 *inc;
 
 	if (!krg_comm_running()) {
 		NL_SET_ERR_MSG(extack, "this node is not configured (krgadm node start)");
@@ -435,13 +726,30 @@ int krg_memb_add(const unsigned long *set, struct netlink_ext_ack *extack)
 				   n);
 		return -ENOTCONN;
 	}
+	inc = kcalloc(KRG_MAX_NODES, sizeof(*inc), GFP_KERNEL);
+	if (!inc)
+		return -ENOMEM;
 	mutex_lock(&krg_memb_mutex);
 	krg_comm_online_nodes(newset);
 	bitmap_or(newset, newset, set, KRG_MAX_NODES);
 	__set_bit(krg_cfg.self, newset);
-	krg_apply_add(newset);
-	ret = krg_memb_broadcast(KRG_MEMB_ADD, newset, newset, extack);
+	ret = krg_memb_mesh_wait(newset, inc, extack);
+	if (ret)
+		goto out;
+	/*
+	 * A node that restarted since the check is refused here and by every
+	 * node that saw it restart; the others are applied everywhere anyway,
+	 * so that all members keep the same view.
+	 */
+	stale_ret = krg_apply_add(newset, inc, &stale);
+	ret = krg_memb_broadcast(KRG_MEMB_ADD, newset, inc, newset, extack);
+	if (stale_ret) {
+		NL_SET_ERR_MSG_FMT(extack, "node %u restarted during the add", stale);
+		ret = stale_ret;
+	}
+out:
 	mutex_unlock(&krg_memb_mutex);
+	kfree(inc);
 	return ret;
 }
 
@@ -463,7 +771,7 @@ int krg_memb_del(const unsigned long *set, struct netlink_ext_ack *extack)
 	}
 	mutex_lock(&krg_memb_mutex);
 	krg_comm_online_nodes(members);
-	ret = krg_memb_broadcast(KRG_MEMB_DEL, set, members, extack);
+	ret = krg_memb_broadcast(KRG_MEMB_DEL, set, NULL, members, extack);
 	krg_apply_del(set);
 	mutex_unlock(&krg_memb_mutex);
 	return ret;

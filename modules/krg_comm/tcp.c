@@ -300,7 +300,7 @@ static int krg_session_install(struct krg_peer *peer, struct socket *sock,
 	u64 inc = le64_to_cpu(h->incarnation);
 	struct krg_msg *msg, *tmp;
 	struct crypto_shash *tfm;
-	bool cont, restarted;
+	bool cont, restarted, first;
 	LIST_HEAD(drop);
 	struct sock *sk;
 
@@ -322,6 +322,12 @@ static int krg_session_install(struct krg_peer *peer, struct socket *sock,
 	cont = peer->incarnation == inc &&
 	       le64_to_cpu(h->peer_incarnation) == krg_cfg.incarnation;
 	restarted = peer->incarnation && peer->incarnation != inc;
+	/*
+	 * Neither side ever had a session with the other (since it was last
+	 * declared failed): nothing shared can have been lost.  Membership
+	 * decides whether that is the first session of a known member.
+	 */
+	first = !peer->incarnation && !h->peer_incarnation;
 	if (cont) {
 		krg_trim_acked(peer, le64_to_cpu(h->ack), &drop);
 	} else {
@@ -366,7 +372,7 @@ static int krg_session_install(struct krg_peer *peer, struct socket *sock,
 		list_del(&msg->list);
 		krg_msg_put(msg);
 	}
-	krg_memb_session_up(peer, !cont);
+	krg_memb_session_up(peer, !cont, first, inc);
 	mutex_unlock(&peer->conn_mutex);
 
 	pr_debug("node %u: session up (%s)\n", peer->id,
@@ -1014,10 +1020,19 @@ static void krg_tcp_peer_init(struct krg_peer *peer)
 	peer->cstate = peer->dialer ? KRG_CONN_BACKOFF : KRG_CONN_WAITING;
 }
 
+/*
+ * Dials now (cutting a backoff short) unless a session is up.  Under
+ * conn_mutex so that peer_destroy's last cancel sees the work queued.
+ */
 static void krg_tcp_peer_connect(struct krg_peer *peer)
 {
-	if (peer->dialer)
-		queue_delayed_work(krg_io_wq, &peer->connect_work, 0);
+	if (!peer->dialer)
+		return;
+	mutex_lock(&peer->conn_mutex);
+	if (!READ_ONCE(peer->dead) && !peer->sock && krg_comm_running() &&
+	    READ_ONCE(peer->cstate) == KRG_CONN_BACKOFF)
+		mod_delayed_work(krg_io_wq, &peer->connect_work, 0);
+	mutex_unlock(&peer->conn_mutex);
 }
 
 static void krg_tcp_peer_close(struct krg_peer *peer)
@@ -1040,6 +1055,8 @@ static void krg_tcp_peer_destroy(struct krg_peer *peer)
 	mutex_lock(&peer->conn_mutex);
 	krg_teardown(peer);
 	mutex_unlock(&peer->conn_mutex);
+	/* Queued by whoever saw peer->dead false before we took conn_mutex. */
+	cancel_delayed_work_sync(&peer->connect_work);
 	cancel_work_sync(&peer->close_work);
 	cancel_delayed_work_sync(&peer->ack_work);
 	cancel_work_sync(&peer->tx_work);

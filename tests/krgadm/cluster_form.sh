@@ -96,7 +96,7 @@ nobody_eperm() {
 
 tap_plan 22
 tap_check "krgadm node start on every node" start_all
-# see lib.sh form_cluster: a full mesh of sessions before the add
+# see lib.sh form_cluster (race_add.sh adds without waiting)
 tap_check "every node sees every node present" \
 	wait_until 30 "every node to see 1-$NODES present" every_node_sees "$(expected_states present)"
 tap_check "krgadm nodes add -n 1-$NODES" run_on 1 0 "" krgadm nodes add -n "1-$NODES" -w 30

@@ -68,9 +68,9 @@ form_cluster() {
 	for n in $(all_nodes); do
 		node_start "$n" >/dev/null || { log "krgadm node start failed on node$n"; return 1; }
 	done
-	# Every node connected to every other one before the add: krg_comm
-	# does not yet cope with a node added while some member still has no
-	# session with it (see race_add.sh, not listed in the Makefile).
+	# Every node present first, so that a failed start shows here (the
+	# add itself also waits, bounded, for the full mesh: race_add.sh
+	# adds at once).
 	wait_until 30 "every node to see 1-$NODES present" \
 		every_node_sees "$(expected_states present)" || { log_views; return 1; }
 	nexec 1 --timeout 60 -- krgadm nodes add -n "1-$NODES" -w 30 ||

@@ -57,7 +57,17 @@
  *  NODE_ADD     do*    <- NODE_SET or NODE_ID   : bring nodes ONLINE cluster
  *                         wide.  Every listed node must be PRESENT (connected
  *                         and authenticated) or ONLINE; else ENOTCONN with the
- *                         offending node in the extack message.
+ *                         offending node in the extack message.  Then, before
+ *                         anything changes, it waits (bounded: twice the
+ *                         failure timeout, at least 3 s, at most 30 s) until
+ *                         every pair of nodes of the new member set (members,
+ *                         listed nodes, this node) has an authenticated
+ *                         session and all agree on each node's incarnation;
+ *                         on timeout it fails with EHOSTDOWN (a node failed or
+ *                         does not answer) or ENOTCONN (a pair has no
+ *                         session), named in the extack message, and no
+ *                         node's state changed.  On success every member has
+ *                         applied the new set.
  *  NODE_DEL     do*    <- NODE_SET or NODE_ID   : nodes leave (ONLINE ->
  *                         LEAVING -> PRESENT) cluster wide.
  *  NODE_GET     do     <- NODE_ID  -> one node (attrs below)
