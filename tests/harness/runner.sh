@@ -61,7 +61,7 @@ fi
 expect_run "cluster suite counts and console scan" 1 "4 passed, 2 failed, 1 skipped" clusterenv
 has "console hit named and printed" '^not ok [0-9]+ console-clean node2'
 has "console line shown" 'BUG: kernel NULL pointer dereference \(fixture\)'
-if grep -q '^krgfix up -n 3$' "$FAKE_STATE/calls" && grep -q '^krgfix down' "$FAKE_STATE/calls" &&
+if grep -q '^krgfix up -n 3 --smp 1$' "$FAKE_STATE/calls" && grep -q '^krgfix down' "$FAKE_STATE/calls" &&
 	[ ! -e "$FAKE_STATE/krgfix.nodes" ]; then
 	tap_ok "booted 3 nodes and brought them down"
 else
