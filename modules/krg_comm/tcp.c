@@ -826,8 +826,14 @@ static int krg_rx_some(struct krg_peer *peer, void *buf, size_t len)
 
 	if (ret == -EAGAIN)
 		return 0;
-	if (ret == 0)
+	/*
+	 * End of stream or any socket error (reset, abort by ss -K, timeout):
+	 * the connection is lost, which is not a bad frame from the peer.
+	 */
+	if (ret <= 0) {
+		pr_debug("node %u: connection lost (%d)\n", peer->id, ret);
 		return -ECONNRESET;
+	}
 	return ret;
 }
 
