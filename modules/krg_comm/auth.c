@@ -1,13 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * krg_comm authentication helpers: HMAC-SHA256 from the kernel crypto API.
- * The handshake that uses them is described in include/uapi/linux/krg_comm.h
+ * krg_comm authentication helpers: HMAC-SHA256 from the kernel crypto API
+ * for the handshake, and the per-frame tag: RFC 7539 AEAD_CHACHA20_POLY1305
+ * keyed with the session key, with the frame as associated data and an
+ * empty plaintext.  The protocol is described in include/uapi/linux/krg_comm.h
  * and implemented in tcp.c.
+ *
+ * The frame tag calls the generic (scalar) ChaCha20 and Poly1305 code on
+ * purpose: in the emulated (TCG) test nodes the SIMD versions are 2.5x
+ * slower than the scalar ones, and on real hardware the scalar Poly1305
+ * still runs at several GB/s.  HMAC-SHA256 over every frame was the
+ * bottleneck of bulk transfers (59 MB/s under TCG, Poly1305 600 MB/s).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <crypto/algapi.h>
+#include <crypto/chacha.h>
 #include <crypto/hash.h>
+#include <crypto/poly1305.h>
+#include <asm/unaligned.h>
 #include <linux/err.h>
 #include <linux/string.h>
 
@@ -70,4 +81,53 @@ int krg_auth_session_key(u8 *ks, const u8 *nonce_d, const u8 *nonce_a,
 bool krg_auth_equal(const u8 *a, const u8 *b)
 {
 	return !crypto_memneq(a, b, KRG_COMM_MAC_LEN);
+}
+
+bool krg_auth_tag_equal(const u8 *a, const u8 *b)
+{
+	return !crypto_memneq(a, b, KRG_COMM_TAG_LEN);
+}
+
+/*
+ * tag = the RFC 7539 AEAD_CHACHA20_POLY1305 tag of an empty plaintext with
+ * associated data a | b, under the session key @ks and the 96-bit nonce
+ * le32 @sender | le64 @ctr.  The nonce never repeats under one key: ctr
+ * counts the frames of one direction of a session and the sender's id
+ * tells the directions apart.
+ */
+void krg_auth_frame_tag(const u8 *ks, u32 sender, u64 ctr, u8 *tag,
+			const void *a, size_t alen, const void *b, size_t blen)
+{
+	static const u8 zeros[POLY1305_BLOCK_SIZE];
+	u8 block[CHACHA_BLOCK_SIZE];
+	struct poly1305_desc_ctx pd;
+	u32 key[CHACHA_KEY_SIZE / sizeof(u32)];
+	u32 state[CHACHA_STATE_WORDS];
+	u8 iv[CHACHA_IV_SIZE];
+	__le64 lens[2];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(key); i++)
+		key[i] = get_unaligned_le32(ks + 4 * i);
+	put_unaligned_le32(0, iv);		/* block counter */
+	put_unaligned_le32(sender, iv + 4);
+	put_unaligned_le64(ctr, iv + 8);
+	chacha_init_generic(state, key, iv);
+	chacha_block_generic(state, block, 20);	/* block 0: the Poly1305 key */
+
+	poly1305_init_generic(&pd, block);
+	poly1305_update_generic(&pd, a, alen);
+	if (blen)
+		poly1305_update_generic(&pd, b, blen);
+	if ((alen + blen) % POLY1305_BLOCK_SIZE)
+		poly1305_update_generic(&pd, zeros, POLY1305_BLOCK_SIZE -
+					(alen + blen) % POLY1305_BLOCK_SIZE);
+	lens[0] = cpu_to_le64(alen + blen);	/* associated data */
+	lens[1] = 0;				/* ciphertext */
+	poly1305_update_generic(&pd, (u8 *)lens, sizeof(lens));
+	poly1305_final_generic(&pd, tag);
+
+	memzero_explicit(block, sizeof(block));
+	memzero_explicit(state, sizeof(state));
+	memzero_explicit(key, sizeof(key));
 }

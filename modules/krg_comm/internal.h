@@ -101,7 +101,7 @@ struct krg_peer {
 	struct mutex tx_mutex;
 	struct mutex rx_mutex;
 	struct socket *sock;		/* conn_mutex+tx_mutex+rx_mutex to change */
-	struct crypto_shash *tfm;	/* session key */
+	u8 ks[KRG_COMM_KEY_LEN];	/* session key (tx_mutex+rx_mutex) */
 	u64 tx_ctr, rx_ctr;
 	u32 gen;			/* session generation */
 	u32 close_gen;			/* session to close in close_work */
@@ -114,7 +114,7 @@ struct krg_peer {
 
 	/* frame being received (rx_mutex) */
 	u8 rx_hdr[KRG_COMM_FRAME_HDR_LEN];
-	u8 rx_mac[KRG_COMM_MAC_LEN];
+	u8 rx_tag[KRG_COMM_TAG_LEN];
 	u8 *rx_buf;
 	u32 rx_len;
 	u32 rx_off;			/* bytes of hdr+payload+mac read */
@@ -151,6 +151,9 @@ struct crypto_shash *krg_auth_tfm(const u8 *key, size_t len);
 int krg_auth_session_key(u8 *ks, const u8 *nonce_d, const u8 *nonce_a,
 			 u32 dialer, u32 acceptor);
 bool krg_auth_equal(const u8 *a, const u8 *b);
+bool krg_auth_tag_equal(const u8 *a, const u8 *b);
+void krg_auth_frame_tag(const u8 *ks, u32 sender, u64 ctr, u8 *tag,
+			const void *a, size_t alen, const void *b, size_t blen);
 
 /* transport (tcp.c), behind an ops table so another transport can follow */
 struct krg_transport_ops {
@@ -163,11 +166,18 @@ struct krg_transport_ops {
 	void (*peer_close)(struct krg_peer *peer);	/* close session, no reconnect */
 	void (*peer_kick)(struct krg_peer *peer);	/* send what is queued */
 	void (*peer_destroy)(struct krg_peer *peer);	/* cancel all work */
+	/* tell the peer we go away (unload): best effort, does not block */
+	void (*peer_bye)(struct krg_peer *peer);
 };
 extern const struct krg_transport_ops krg_tcp_ops;
 extern const struct krg_transport_ops *krg_transport;
 void krg_tcp_try_send(struct krg_peer *peer);
 void krg_tcp_drop_session(struct krg_peer *peer, int err);
+
+/* buf.c */
+void *krg_buf_alloc(size_t size, gfp_t gfp);
+void krg_buf_free(void *p);
+void krg_buf_trim(bool all);
 
 /* queue (peer.c) */
 int krg_peer_enqueue(struct krg_peer *peer, const void *hdr, size_t hlen,
@@ -193,6 +203,8 @@ void krg_memb_exit(void);
 void krg_memb_start(void);		/* after configuration */
 void krg_memb_session_up(struct krg_peer *peer, bool fresh, bool first, u64 inc);
 void krg_memb_session_down(struct krg_peer *peer);
+void krg_memb_peer_gone(struct krg_peer *peer);
+void krg_memb_leave(void);
 int krg_memb_add(const unsigned long *set, struct netlink_ext_ack *extack);
 int krg_memb_del(const unsigned long *set, struct netlink_ext_ack *extack);
 int krg_memb_state(u32 node);

@@ -35,7 +35,7 @@
  * Bump on every incompatible change to this header: a module built against
  * another value refuses to load on top of this one.
  */
-#define KRG_COMM_ABI 1
+#define KRG_COMM_ABI 2
 
 /* Returns KRG_COMM_ABI as this module was built. */
 u32 krg_comm_abi(void);
@@ -95,12 +95,22 @@ struct krg_comm_req {
 
 struct krg_comm_service {
 	u32 id;
+	unsigned int flags;	/* KRG_COMM_SVC_* */
 	/* Called in process context (handler work queue). */
 	void (*handler)(struct krg_comm_req *req);
 	/* private */
 	atomic_t inflight;
 	wait_queue_head_t drain;
+	struct workqueue_struct *wq;
 };
+
+/*
+ * The service's handlers run one at a time, in the order the messages were
+ * received (so messages from one sender are handled in the order it sent
+ * them, its local ones included).  A handler of an ordered service must not
+ * wait for another message of the same service.
+ */
+#define KRG_COMM_SVC_ORDERED	0x1
 
 /*
  * Registers @svc.  -EEXIST if the id is taken, -EINVAL if out of range.
@@ -127,8 +137,18 @@ void krg_comm_reply(struct krg_comm_req *req, int status, const void *data,
 int krg_comm_call(u32 node, u32 service, const void *data, size_t len,
 		  void **reply, size_t *reply_len, unsigned int timeout_ms);
 
-/* One-way message, no reply.  Returns 0 once queued. */
+/*
+ * One-way message, no reply.  Returns 0 once queued; -ENOBUFS at once if the
+ * per-peer queue is full.
+ */
 int krg_comm_send(u32 node, u32 service, const void *data, size_t len);
+
+/*
+ * The same, but a full queue makes it sleep for room up to @timeout_ms
+ * (-ETIMEDOUT), for protocol messages that must not be dropped.
+ */
+int krg_comm_send_wait(u32 node, u32 service, const void *data, size_t len,
+		       unsigned int timeout_ms);
 
 /*
  * Asynchronous call.  @done runs exactly once, in process context, with the
@@ -155,7 +175,8 @@ int krg_comm_call_multi(const unsigned long *nodes, u32 service,
 			int *status, void **replies, size_t *reply_lens);
 
 /*
- * Payloads above KRG_COMM_MAX_PAYLOAD (1 MiB) are streamed transparently:
+ * Payloads above KRG_COMM_MAX_PAYLOAD (1 MiB + 4 KiB, less a 32-byte
+ * header) are streamed transparently:
  * cut in chunks, flow-controlled by the per-peer queue bound (the sender
  * sleeps, bounded by the call's timeout, while the window is full) and
  * reassembled on the receiver before the handler runs.  Nothing else to do.

@@ -345,6 +345,8 @@ static void __exit krg_comm_exit(void)
 	u32 id;
 
 	krg_debugfs_exit(&krg_comm_debugfs);
+	/* While everything still runs: tell the others we go. */
+	krg_memb_leave();
 	mutex_lock(&krg_cfg.lock);
 	WRITE_ONCE(krg_cfg.shutting_down, true);
 	mutex_unlock(&krg_cfg.lock);
@@ -364,6 +366,7 @@ static void __exit krg_comm_exit(void)
 	destroy_workqueue(krg_handler_wq);
 	destroy_workqueue(krg_io_wq);
 	rcu_barrier();
+	krg_buf_trim(true);
 	if (krg_cfg.key_tfm)
 		crypto_free_shash(krg_cfg.key_tfm);
 	memzero_explicit(krg_cfg.key, sizeof(krg_cfg.key));

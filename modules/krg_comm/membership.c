@@ -75,12 +75,14 @@ struct krg_event_item {
 	int event;		/* enum krg_comm_event */
 };
 
-enum { KRG_MEMB_ADD = 1, KRG_MEMB_DEL = 2, KRG_MEMB_PROBE = 3 };
+enum { KRG_MEMB_ADD = 1, KRG_MEMB_DEL = 2, KRG_MEMB_PROBE = 3, KRG_MEMB_FAIL = 4 };
 
 /*
  * Request of every op (exactly this size).  ADD: inc[n] = incarnation of
- * node n of @set as the coordinator knows it (0 = unknown, taken on trust);
- * DEL: inc all 0; PROBE: @set = the nodes to report on, inc all 0.
+ * node n of @set as the coordinator knows it (0 = unknown, taken on trust),
+ * the reply is the bitmap (KRG_COMM_NODE_SET_LEN bytes) of the nodes the
+ * member refused; DEL: inc all 0; PROBE: @set = the nodes to report on, inc
+ * all 0; FAIL: declare the nodes of @set failed (roll back an add), inc 0.
  */
 struct krg_memb_msg {
 	__le32 op;
@@ -99,6 +101,9 @@ struct krg_memb_probe_reply {
 	__le64 inc[KRG_MAX_NODES];
 };
 
+/* Per-call timeout of a membership change broadcast; of the unload's leave. */
+#define KRG_MEMB_BROADCAST_MS	5000
+#define KRG_MEMB_LEAVE_MS	2000
 /* Per-call timeout of one probe round; poll interval of the mesh check. */
 #define KRG_MEMB_PROBE_MS	1000
 #define KRG_MEMB_POLL_MS	100
@@ -314,6 +319,36 @@ void krg_memb_session_up(struct krg_peer *peer, bool fresh, bool first,
 	}
 }
 
+/*
+ * @peer sent CLOSE: it is unloading, its incarnation ends and nothing
+ * pending with it will ever be answered.  A member leaves first (its
+ * krg_memb_leave() reaches us before the CLOSE): if it is still ONLINE here
+ * its leave did not arrive, and it is declared failed now rather than after
+ * the failure timeout.  Called from the receive path (no transport locks
+ * may be taken: the caller drops the session).
+ */
+void krg_memb_peer_gone(struct krg_peer *peer)
+{
+	bool failed = false;
+
+	spin_lock_bh(&krg_memb_lock);
+	if (krg_states[peer->id] == KRG_NODE_ONLINE) {
+		krg_set_state(peer->id, KRG_NODE_FAILED, KRG_EVENT_FAILED);
+		failed = true;
+	}
+	spin_unlock_bh(&krg_memb_lock);
+	if (failed)
+		pr_warn("node %u unloaded without leaving: declared failed\n",
+			peer->id);
+	else
+		pr_info("node %u unloaded\n", peer->id);
+	spin_lock_bh(&peer->lock);
+	peer->incarnation = 0;
+	spin_unlock_bh(&peer->lock);
+	krg_peer_flush_queue(peer);
+	krg_rpc_fail_node(peer->id, -EHOSTDOWN);
+}
+
 void krg_memb_session_down(struct krg_peer *peer)
 {
 	spin_lock_bh(&krg_memb_lock);
@@ -350,6 +385,7 @@ static void krg_fd_work_fn(struct work_struct *work)
 		krg_peer_put(peer);
 	}
 	krg_rpc_reap();
+	krg_buf_trim(false);
 	queue_delayed_work(krg_io_wq, &krg_fd_work,
 			   msecs_to_jiffies(krg_hb_ms()));
 }
@@ -401,10 +437,12 @@ static void krg_kick_connect(u32 node)
 /*
  * Makes every node of @set ONLINE here.  @inc (NULL: none known): the
  * incarnation each was added under, 0 = unknown.  A node known here under
- * another incarnation is left alone and reported: returns -ESTALE and sets
- * *@stale to it; else 0.
+ * another incarnation (it restarted since the mesh check), or declared
+ * FAILED here since, is left alone and set in @refused: returns -ESTALE if
+ * any was, else 0.
  */
-static int krg_apply_add(const unsigned long *set, const u64 *inc, u32 *stale)
+static int krg_apply_add(const unsigned long *set, const u64 *inc,
+			 unsigned long *refused)
 {
 	struct krg_peer *peer;
 	u64 want, mine;
@@ -428,10 +466,11 @@ static int krg_apply_add(const unsigned long *set, const u64 *inc, u32 *stale)
 			spin_unlock_bh(&peer->lock);
 			krg_peer_put(peer);
 		}
-		if (want && mine && want != mine) {
-			pr_warn("node %u was added as incarnation %016llx but is %016llx here: not applied\n",
-				n, want, mine);
-			*stale = n;
+		if ((want && mine && want != mine) ||
+		    (n != krg_cfg.self && krg_memb_state(n) == KRG_NODE_FAILED)) {
+			pr_warn("node %u restarted or failed since it was checked for the add: not applied\n",
+				n);
+			__set_bit(n, refused);
 			ret = -ESTALE;
 			continue;
 		}
@@ -442,6 +481,20 @@ static int krg_apply_add(const unsigned long *set, const u64 *inc, u32 *stale)
 		spin_unlock_bh(&krg_memb_lock);
 	}
 	return ret;
+}
+
+/* Declares the nodes of @set failed here (rolls back an add). */
+static void krg_apply_fail(const unsigned long *set)
+{
+	struct krg_peer *peer;
+	u32 n;
+
+	for_each_set_bit(n, set, KRG_MAX_NODES) {
+		peer = n == krg_cfg.self ? NULL : krg_peer_get(n);
+		if (peer)
+			krg_declare_failed(peer);
+		krg_peer_put(peer);
+	}
 }
 
 static void krg_apply_del(const unsigned long *set)
@@ -485,9 +538,11 @@ static void krg_memb_probe(struct krg_comm_req *req, const unsigned long *set)
 static void krg_memb_handler(struct krg_comm_req *req)
 {
 	const struct krg_memb_msg *m = req->data;
+	DECLARE_BITMAP(refused, KRG_MAX_NODES);
 	DECLARE_BITMAP(set, KRG_MAX_NODES);
+	u8 reply[KRG_COMM_NODE_SET_LEN];
 	u64 *inc = NULL;
-	u32 n, op, stale;
+	u32 n, op;
 	int ret = 0;
 
 	if (req->len != sizeof(*m) || m->reserved) {
@@ -512,11 +567,18 @@ static void krg_memb_handler(struct krg_comm_req *req)
 		}
 		for_each_set_bit(n, set, KRG_MAX_NODES)
 			inc[n] = le64_to_cpu(m->inc[n]);
-		ret = krg_apply_add(set, inc, &stale);
+		bitmap_zero(refused, KRG_MAX_NODES);
+		ret = krg_apply_add(set, inc, refused);
 		kfree(inc);
-		break;
+		/* Tell the coordinator which ones, so it can roll them back. */
+		bitmap_to_arr32((u32 *)reply, refused, KRG_MAX_NODES);
+		krg_comm_reply(req, ret, reply, sizeof(reply));
+		return;
 	case KRG_MEMB_DEL:
 		krg_apply_del(set);
+		break;
+	case KRG_MEMB_FAIL:
+		krg_apply_fail(set);
 		break;
 	case KRG_MEMB_PROBE:
 		krg_memb_probe(req, set);
@@ -528,8 +590,13 @@ out:
 	krg_comm_reply(req, ret, NULL, 0);
 }
 
+/*
+ * Ordered: the FAIL that rolls back an add is handled after the ADD, also
+ * on a member slow to answer.
+ */
 static struct krg_comm_service krg_memb_service = {
 	.id = KRG_SVC_COMM_MEMBERSHIP,
+	.flags = KRG_COMM_SVC_ORDERED,
 	.handler = krg_memb_handler,
 };
 
@@ -552,12 +619,25 @@ static void krg_memb_msg_fill(struct krg_memb_msg *m, int op,
 }
 
 /* Sends @op to every node of @to but ourselves; reports the first failure. */
+struct krg_bcast {
+	struct krg_memb_msg msg;
+	int status[KRG_MAX_NODES];
+	void *replies[KRG_MAX_NODES];
+	size_t lens[KRG_MAX_NODES];
+};
+
+/*
+ * Sends @op to every node of @to but ourselves; reports the first failure.
+ * @refused (ADD only, else NULL): ORs in the nodes members refused.
+ */
 static int krg_memb_broadcast(int op, const unsigned long *set, const u64 *inc,
-			      const unsigned long *to,
+			      const unsigned long *to, unsigned int timeout_ms,
+			      unsigned long *refused,
 			      struct netlink_ext_ack *extack)
 {
 	DECLARE_BITMAP(others, KRG_MAX_NODES);
-	struct krg_memb_msg *m;
+	DECLARE_BITMAP(r, KRG_MAX_NODES);
+	struct krg_bcast *b;
 	int *status, ret = 0;
 	u32 n;
 
@@ -565,16 +645,24 @@ static int krg_memb_broadcast(int op, const unsigned long *set, const u64 *inc,
 	__clear_bit(krg_cfg.self, others);
 	if (bitmap_empty(others, KRG_MAX_NODES))
 		return 0;
-	status = kcalloc(KRG_MAX_NODES, sizeof(*status), GFP_KERNEL);
-	m = kmalloc(sizeof(*m), GFP_KERNEL);
-	if (!status || !m) {
-		kfree(status);
-		kfree(m);
+	b = kvzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
 		return -ENOMEM;
+	status = b->status;
+	krg_memb_msg_fill(&b->msg, op, set, inc);
+	krg_comm_call_multi(others, KRG_SVC_COMM_MEMBERSHIP, &b->msg,
+			    sizeof(b->msg), timeout_ms, status,
+			    refused ? b->replies : NULL, b->lens);
+	for_each_set_bit(n, others, KRG_MAX_NODES) {
+		if (!refused || !b->replies[n])
+			continue;
+		if (b->lens[n] == KRG_COMM_NODE_SET_LEN) {
+			bitmap_from_arr32(r, b->replies[n], KRG_MAX_NODES);
+			bitmap_and(r, r, set, KRG_MAX_NODES);
+			bitmap_or(refused, refused, r, KRG_MAX_NODES);
+		}
+		kvfree(b->replies[n]);
 	}
-	krg_memb_msg_fill(m, op, set, inc);
-	krg_comm_call_multi(others, KRG_SVC_COMM_MEMBERSHIP, m, sizeof(*m),
-			    5000, status, NULL, NULL);
 	for_each_set_bit(n, others, KRG_MAX_NODES) {
 		if (status[n] >= 0)
 			continue;
@@ -587,8 +675,7 @@ static int krg_memb_broadcast(int op, const unsigned long *set, const u64 *inc,
 		ret = status[n];
 		break;
 	}
-	kfree(m);
-	kfree(status);
+	kvfree(b);
 	return ret;
 }
 
@@ -709,10 +796,11 @@ static int krg_memb_mesh_wait(const unsigned long *set, u64 *inc,
 
 int krg_memb_add(const unsigned long *set, struct netlink_ext_ack *extack)
 {
+	DECLARE_BITMAP(refused, KRG_MAX_NODES);
 	DECLARE_BITMAP(newset, KRG_MAX_NODES);
-	int ret, stale_ret;
-	u32 n, stale;
 	u64 *inc;
+	u32 n;
+	int ret;
 
 	if (!krg_comm_running()) {
 		NL_SET_ERR_MSG(extack, "this node is not configured (krgadm node start)");
@@ -737,15 +825,33 @@ int krg_memb_add(const unsigned long *set, struct netlink_ext_ack *extack)
 	if (ret)
 		goto out;
 	/*
-	 * A node that restarted since the check is refused here and by every
-	 * node that saw it restart; the others are applied everywhere anyway,
-	 * so that all members keep the same view.
+	 * Step 2.  A node may die or restart between the check and this
+	 * broadcast.  Every member then applies what it can and refuses that
+	 * node (it knows it under another incarnation, or already declared it
+	 * FAILED); members that did not see the change yet apply it.  So that
+	 * all end with the same view, the coordinator collects the refused
+	 * nodes from every reply and rolls them back everywhere: FAIL makes
+	 * each member that had made them ONLINE declare them failed, the
+	 * others were never told they joined.  A member that does not answer
+	 * in time still handles the ADD, then the FAIL, in that order (the
+	 * service is ordered and a peer's messages arrive in order), or it is
+	 * dead and the failure detector removes it everywhere.  The window
+	 * left is the coordinator dying in the microseconds between queuing
+	 * the ADD to the first and to the last member (call_multi queues all
+	 * before waiting): then members may disagree about the nodes being
+	 * added until they are removed or added again.
 	 */
-	stale_ret = krg_apply_add(newset, inc, &stale);
-	ret = krg_memb_broadcast(KRG_MEMB_ADD, newset, inc, newset, extack);
-	if (stale_ret) {
-		NL_SET_ERR_MSG_FMT(extack, "node %u restarted during the add", stale);
-		ret = stale_ret;
+	bitmap_zero(refused, KRG_MAX_NODES);
+	krg_apply_add(newset, inc, refused);
+	ret = krg_memb_broadcast(KRG_MEMB_ADD, newset, inc, newset,
+				 KRG_MEMB_BROADCAST_MS, refused, extack);
+	if (!bitmap_empty(refused, KRG_MAX_NODES)) {
+		krg_memb_broadcast(KRG_MEMB_FAIL, refused, NULL, newset,
+				   KRG_MEMB_BROADCAST_MS, NULL, NULL);
+		krg_apply_fail(refused);
+		NL_SET_ERR_MSG_FMT(extack, "node %u died or restarted during the add: declared failed on every member",
+				   (u32)find_first_bit(refused, KRG_MAX_NODES));
+		ret = -EHOSTDOWN;
 	}
 out:
 	mutex_unlock(&krg_memb_mutex);
@@ -771,10 +877,45 @@ int krg_memb_del(const unsigned long *set, struct netlink_ext_ack *extack)
 	}
 	mutex_lock(&krg_memb_mutex);
 	krg_comm_online_nodes(members);
-	ret = krg_memb_broadcast(KRG_MEMB_DEL, set, NULL, members, extack);
+	ret = krg_memb_broadcast(KRG_MEMB_DEL, set, NULL, members,
+				 KRG_MEMB_BROADCAST_MS, NULL, extack);
 	krg_apply_del(set);
 	mutex_unlock(&krg_memb_mutex);
 	return ret;
+}
+
+/*
+ * Module unload: if this node is a member, it leaves (as "nodes del" of
+ * itself would) so that the others see it LEAVING then DOWN at once instead
+ * of declaring it failed after the timeout.  Bounded by
+ * KRG_MEMB_LEAVE_MS; an add or del in progress is not waited for (the
+ * unload has woken its calls).  Then every peer gets a CLOSE frame: the
+ * incarnation ends, their calls to us fail with -EHOSTDOWN at once.
+ */
+void krg_memb_leave(void)
+{
+	DECLARE_BITMAP(members, KRG_MAX_NODES);
+	DECLARE_BITMAP(self, KRG_MAX_NODES);
+	struct krg_peer *peer;
+	u32 pos = 0;
+	int ret;
+
+	if (!READ_ONCE(krg_cfg.configured))
+		return;
+	if (krg_memb_state(krg_cfg.self) == KRG_NODE_ONLINE) {
+		krg_comm_online_nodes(members);
+		bitmap_zero(self, KRG_MAX_NODES);
+		__set_bit(krg_cfg.self, self);
+		ret = krg_memb_broadcast(KRG_MEMB_DEL, self, NULL, members,
+					 KRG_MEMB_LEAVE_MS, NULL, NULL);
+		if (ret)
+			pr_warn("leaving: not every member confirmed (%d)\n", ret);
+		krg_apply_del(self);
+	}
+	for (; (peer = krg_peer_next(&pos)); pos++) {
+		krg_transport->peer_bye(peer);
+		krg_peer_put(peer);
+	}
 }
 
 int krg_memb_init(void)

@@ -13,7 +13,7 @@
 void krg_msg_put(struct krg_msg *msg)
 {
 	if (refcount_dec_and_test(&msg->ref))
-		kvfree(msg);
+		krg_buf_free(msg);
 }
 
 static bool krg_queue_room(struct krg_peer *peer, size_t len)
@@ -47,7 +47,7 @@ int krg_peer_enqueue(struct krg_peer *peer, const void *hdr, size_t hlen,
 
 	if (len > KRG_COMM_MAX_PAYLOAD)
 		return -EMSGSIZE;
-	msg = kvmalloc(struct_size(msg, data, len), GFP_KERNEL);
+	msg = krg_buf_alloc(struct_size(msg, data, len), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	refcount_set(&msg->ref, 1);
@@ -61,21 +61,21 @@ int krg_peer_enqueue(struct krg_peer *peer, const void *hdr, size_t hlen,
 		spin_lock_bh(&peer->lock);
 		if (READ_ONCE(peer->dead) || !krg_comm_running()) {
 			spin_unlock_bh(&peer->lock);
-			kvfree(msg);
+			krg_buf_free(msg);
 			return -EHOSTDOWN;
 		}
 		if (krg_queue_room(peer, len))
 			break;
 		spin_unlock_bh(&peer->lock);
 		if (!deadline) {
-			kvfree(msg);
+			krg_buf_free(msg);
 			return -ENOBUFS;
 		}
 		left = (long)(deadline - jiffies);
 		if (left <= 0 ||
 		    !wait_event_timeout(peer->space_wq,
 					krg_queue_room_locked(peer, len), left)) {
-			kvfree(msg);
+			krg_buf_free(msg);
 			return -ETIMEDOUT;
 		}
 	}

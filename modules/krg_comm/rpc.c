@@ -79,22 +79,52 @@ static atomic64_t krg_call_next_id;
 static struct krg_comm_service __rcu *krg_services[KRG_COMM_MAX_SERVICES];
 static DEFINE_MUTEX(krg_services_mutex);
 
+/*
+ * Reassembly buffers of calls become the handler's request buffer (a
+ * krg_buf); those of replies are handed to the caller, who kvfrees them.
+ */
+static void *krg_reasm_buf_alloc(u16 kind, size_t len)
+{
+	return kind == KRG_RPC_REPLY ? kvmalloc(len, GFP_KERNEL) :
+				       krg_buf_alloc(len, GFP_KERNEL);
+}
+
+static void krg_reasm_buf_free(struct krg_reasm *r)
+{
+	if (r->kind == KRG_RPC_REPLY)
+		kvfree(r->buf);
+	else
+		krg_buf_free(r->buf);
+}
+
 /* ---- services ------------------------------------------------------------- */
 
 int krg_comm_register_service(struct krg_comm_service *svc)
 {
 	int ret = 0;
 
-	if (!svc || svc->id >= KRG_COMM_MAX_SERVICES || !svc->handler)
+	if (!svc || svc->id >= KRG_COMM_MAX_SERVICES || !svc->handler ||
+	    (svc->flags & ~KRG_COMM_SVC_ORDERED))
 		return -EINVAL;
 	atomic_set(&svc->inflight, 0);
 	init_waitqueue_head(&svc->drain);
+	svc->wq = NULL;
+	if (svc->flags & KRG_COMM_SVC_ORDERED) {
+		svc->wq = alloc_ordered_workqueue("krg_svc%u", WQ_MEM_RECLAIM,
+						  svc->id);
+		if (!svc->wq)
+			return -ENOMEM;
+	}
 	mutex_lock(&krg_services_mutex);
 	if (rcu_access_pointer(krg_services[svc->id]))
 		ret = -EEXIST;
 	else
 		rcu_assign_pointer(krg_services[svc->id], svc);
 	mutex_unlock(&krg_services_mutex);
+	if (ret && svc->wq) {
+		destroy_workqueue(svc->wq);
+		svc->wq = NULL;
+	}
 	return ret;
 }
 EXPORT_SYMBOL_GPL(krg_comm_register_service);
@@ -111,13 +141,23 @@ void krg_comm_unregister_service(struct krg_comm_service *svc)
 				   10 * HZ))
 		pr_warn("service %u: still waiting for %d handlers\n", svc->id,
 			atomic_read(&svc->inflight));
+	if (svc->wq) {
+		destroy_workqueue(svc->wq);
+		svc->wq = NULL;
+	}
 }
 EXPORT_SYMBOL_GPL(krg_comm_unregister_service);
 
 /* ---- sending ------------------------------------------------------------- */
 
-static int krg_rpc_xmit(u32 node, u16 kind, u32 service, u64 id, int status,
-			const void *data, size_t len, unsigned long deadline)
+/*
+ * Queues a message, cut in chunks.  Chunked messages always wait for room
+ * until @deadline; a single frame waits only if @block, else fails fast with
+ * -ENOBUFS when the queue is full.
+ */
+static int krg_rpc_xmit_flags(u32 node, u16 kind, u32 service, u64 id,
+			      int status, const void *data, size_t len,
+			      unsigned long deadline, bool block)
 {
 	struct krg_rpc_hdr h = {
 		.service = cpu_to_le32(service),
@@ -138,13 +178,19 @@ static int krg_rpc_xmit(u32 node, u16 kind, u32 service, u64 id, int status,
 	do {
 		chunk = min_t(size_t, len - off, KRG_RPC_CHUNK);
 		h.offset = cpu_to_le32(off);
-		/* A single frame fails fast when the queue is full. */
 		ret = krg_peer_enqueue(peer, &h, sizeof(h), data + off, chunk,
-				       len > KRG_RPC_CHUNK ? deadline : 0);
+				       block || len > KRG_RPC_CHUNK ? deadline : 0);
 		off += chunk;
 	} while (!ret && off < len);
 	krg_peer_put(peer);
 	return ret;
+}
+
+static int krg_rpc_xmit(u32 node, u16 kind, u32 service, u64 id, int status,
+			const void *data, size_t len, unsigned long deadline)
+{
+	return krg_rpc_xmit_flags(node, kind, service, id, status, data, len,
+				  deadline, false);
 }
 
 /* ---- pending calls ------------------------------------------------------- */
@@ -303,7 +349,7 @@ void krg_rpc_reasm_free(struct krg_peer *peer)
 
 	list_for_each_entry_safe(r, tmp, &peer->reasm, list) {
 		list_del(&r->list);
-		kvfree(r->buf);
+		krg_reasm_buf_free(r);
 		kfree(r);
 	}
 	peer->reasm_count = 0;
@@ -381,7 +427,7 @@ static struct krg_call *krg_call_start(u32 node, u32 service, const void *data,
 	spin_unlock_bh(&krg_calls_lock);
 
 	if (node == krg_cfg.self) {
-		copy = len ? kvmalloc(len, GFP_KERNEL) : NULL;
+		copy = len ? krg_buf_alloc(len, GFP_KERNEL) : NULL;
 		if (len && !copy) {
 			ret = -ENOMEM;
 		} else {
@@ -464,7 +510,8 @@ int krg_comm_call_async(u32 node, u32 service, const void *data, size_t len,
 }
 EXPORT_SYMBOL_GPL(krg_comm_call_async);
 
-int krg_comm_send(u32 node, u32 service, const void *data, size_t len)
+static int krg_comm_send_flags(u32 node, u32 service, const void *data,
+			       size_t len, unsigned int timeout_ms, bool block)
 {
 	void *copy;
 	int ret;
@@ -477,9 +524,11 @@ int krg_comm_send(u32 node, u32 service, const void *data, size_t len)
 	if (len > KRG_COMM_MAX_MSG)
 		return -EMSGSIZE;
 	if (node != krg_cfg.self)
-		return krg_rpc_xmit(node, KRG_RPC_ONEWAY, service, 0, 0, data,
-				    len, jiffies + msecs_to_jiffies(KRG_RPC_REPLY_WAIT_MS));
-	copy = len ? kvmalloc(len, GFP_KERNEL) : NULL;
+		return krg_rpc_xmit_flags(node, KRG_RPC_ONEWAY, service, 0, 0,
+					  data, len,
+					  jiffies + msecs_to_jiffies(timeout_ms),
+					  block);
+	copy = len ? krg_buf_alloc(len, GFP_KERNEL) : NULL;
 	if (len && !copy)
 		return -ENOMEM;
 	if (len)
@@ -488,7 +537,21 @@ int krg_comm_send(u32 node, u32 service, const void *data, size_t len)
 			 len ? copy : ZERO_SIZE_PTR, len, copy);
 	return 0;
 }
+
+int krg_comm_send(u32 node, u32 service, const void *data, size_t len)
+{
+	return krg_comm_send_flags(node, service, data, len,
+				   KRG_RPC_REPLY_WAIT_MS, false);
+}
 EXPORT_SYMBOL_GPL(krg_comm_send);
+
+int krg_comm_send_wait(u32 node, u32 service, const void *data, size_t len,
+		       unsigned int timeout_ms)
+{
+	return krg_comm_send_flags(node, service, data, len,
+				   min(timeout_ms, 600000U), true);
+}
+EXPORT_SYMBOL_GPL(krg_comm_send_wait);
 
 /* ---- multicast ----------------------------------------------------------- */
 
@@ -594,7 +657,7 @@ EXPORT_SYMBOL_GPL(krg_comm_call_multi);
 
 static void krg_req_free(struct krg_comm_req *req)
 {
-	kvfree(req->buf);
+	krg_buf_free(req->buf);
 	kfree(req);
 }
 
@@ -651,7 +714,7 @@ static void krg_rpc_dispatch(u32 src, u16 kind, u32 service, u64 id,
 
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
 	if (!req) {
-		kvfree(buf);
+		krg_buf_free(buf);
 		return;		/* the caller times out */
 	}
 	req->src_node = src;
@@ -676,7 +739,7 @@ static void krg_rpc_dispatch(u32 src, u16 kind, u32 service, u64 id,
 	}
 	req->svc = svc;
 	INIT_WORK(&req->work, krg_handler_work);
-	queue_work(krg_handler_wq, &req->work);
+	queue_work(svc->wq ?: krg_handler_wq, &req->work);
 }
 
 static void krg_rpc_complete(struct krg_peer *peer, u16 kind, u32 service,
@@ -688,7 +751,7 @@ static void krg_rpc_complete(struct krg_peer *peer, u16 kind, u32 service,
 
 	if (kind != KRG_RPC_REPLY) {
 		if (!len) {	/* empty payload: data pointer is a valid dummy */
-			kvfree(buf);
+			krg_buf_free(buf);
 			buf = NULL;
 			data = ZERO_SIZE_PTR;
 		}
@@ -701,13 +764,13 @@ static void krg_rpc_complete(struct krg_peer *peer, u16 kind, u32 service,
 			memcpy(reply, data, len);
 		else
 			status = -ENOMEM;
-		kvfree(buf);
+		krg_buf_free(buf);
 	} else if (len) {
 		reply = buf;	/* reassembled: buffer is exactly the payload */
 		if (!reply)
 			status = -ENOMEM;
 	} else {
-		kvfree(buf);
+		krg_buf_free(buf);
 	}
 	call = krg_call_lookup_unlink(id, peer->id, status, reply,
 				      reply ? len : 0);
@@ -759,7 +822,7 @@ void krg_rpc_rx(struct krg_peer *peer, u8 *buf, u32 len)
 
 	if (len < sizeof(*h)) {
 		krg_rpc_bad(peer, "short header");
-		kvfree(buf);
+		krg_buf_free(buf);
 		return;
 	}
 	kind = le16_to_cpu(h->kind);
@@ -773,7 +836,7 @@ void krg_rpc_rx(struct krg_peer *peer, u8 *buf, u32 len)
 	    off > total || chunk > total - off || h->flags || h->reserved ||
 	    (chunk < total && chunk != min_t(u32, KRG_RPC_CHUNK, total - off))) {
 		krg_rpc_bad(peer, "invalid header");
-		kvfree(buf);
+		krg_buf_free(buf);
 		return;
 	}
 	if (!off && chunk == total) {
@@ -788,12 +851,12 @@ void krg_rpc_rx(struct krg_peer *peer, u8 *buf, u32 len)
 		if (r || peer->reasm_count >= KRG_RPC_REASM_MAX) {
 			krg_rpc_bad(peer, r ? "duplicate message" :
 					      "too many messages in reassembly");
-			kvfree(buf);
+			krg_buf_free(buf);
 			return;
 		}
 		r = kzalloc(sizeof(*r), GFP_KERNEL);
 		if (!r) {
-			kvfree(buf);
+			krg_buf_free(buf);
 			return;
 		}
 		r->kind = kind;
@@ -801,13 +864,13 @@ void krg_rpc_rx(struct krg_peer *peer, u8 *buf, u32 len)
 		r->call_id = id;
 		r->total = total;
 		if (krg_reasm_bytes(peer) + total <= KRG_RPC_REASM_BYTES)
-			r->buf = kvmalloc(total, GFP_KERNEL);
+			r->buf = krg_reasm_buf_alloc(kind, total);
 		list_add_tail(&r->list, &peer->reasm);
 		peer->reasm_count++;
 	} else if (!r || r->got != off || r->total != total ||
 		   r->service != service) {
 		krg_rpc_bad(peer, "chunk out of sequence");
-		kvfree(buf);
+		krg_buf_free(buf);
 		return;
 	}
 	if (r->buf)
@@ -825,7 +888,7 @@ void krg_rpc_rx(struct krg_peer *peer, u8 *buf, u32 len)
 					 NULL, total, false);
 		kfree(r);
 	}
-	kvfree(buf);
+	krg_buf_free(buf);
 }
 
 int krg_rpc_init(void)

@@ -34,6 +34,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/in.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -217,9 +218,8 @@ static void krg_teardown(struct krg_peer *peer)
 	list_splice_init(&peer->unacked, &peer->txq);
 	peer->need_ack = peer->need_ping = peer->need_pong = false;
 	spin_unlock_bh(&peer->lock);
-	crypto_free_shash(peer->tfm);
-	peer->tfm = NULL;
-	kvfree(peer->rx_buf);
+	memzero_explicit(peer->ks, sizeof(peer->ks));
+	krg_buf_free(peer->rx_buf);
 	peer->rx_buf = NULL;
 	peer->rx_off = 0;
 	mutex_unlock(&peer->rx_mutex);
@@ -299,19 +299,13 @@ static int krg_session_install(struct krg_peer *peer, struct socket *sock,
 {
 	u64 inc = le64_to_cpu(h->incarnation);
 	struct krg_msg *msg, *tmp;
-	struct crypto_shash *tfm;
 	bool cont, restarted, first;
 	LIST_HEAD(drop);
 	struct sock *sk;
 
-	tfm = krg_auth_tfm(ks, KRG_COMM_MAC_LEN);
-	if (IS_ERR(tfm))
-		return PTR_ERR(tfm);
-
 	mutex_lock(&peer->conn_mutex);
 	if (READ_ONCE(peer->dead) || !krg_comm_running()) {
 		mutex_unlock(&peer->conn_mutex);
-		crypto_free_shash(tfm);
 		return -ESHUTDOWN;
 	}
 	krg_teardown(peer);
@@ -335,7 +329,7 @@ static int krg_session_install(struct krg_peer *peer, struct socket *sock,
 		krg_reset_seq(peer, &drop);
 	}
 	peer->sock = sock;
-	peer->tfm = tfm;
+	memcpy(peer->ks, ks, sizeof(peer->ks));
 	peer->tx_ctr = 0;
 	peer->rx_ctr = 0;
 	peer->rx_off = 0;
@@ -687,21 +681,18 @@ static void krg_tcp_stop(void)
 static int krg_send_frame(struct krg_peer *peer, struct krg_comm_wire_frame *hdr,
 			  const void *payload, u32 len, bool more)
 {
-	u8 mac[KRG_COMM_MAC_LEN];
+	u8 tag[KRG_COMM_TAG_LEN];
 	struct kvec vec[3];
-	int ret;
 
-	ret = krg_auth_mac(peer->tfm, mac, hdr, sizeof(*hdr), payload, len,
-			   NULL, 0);
-	if (ret)
-		return ret;
+	krg_auth_frame_tag(peer->ks, krg_cfg.self, le64_to_cpu(hdr->ctr), tag,
+			   hdr, sizeof(*hdr), payload, len);
 	vec[0].iov_base = hdr;
 	vec[0].iov_len = sizeof(*hdr);
 	vec[1].iov_base = (void *)payload;
 	vec[1].iov_len = len;
-	vec[2].iov_base = mac;
-	vec[2].iov_len = sizeof(mac);
-	return krg_send_all(peer->sock, vec, 3, sizeof(*hdr) + len + sizeof(mac),
+	vec[2].iov_base = tag;
+	vec[2].iov_len = sizeof(tag);
+	return krg_send_all(peer->sock, vec, 3, sizeof(*hdr) + len + sizeof(tag),
 			    more ? MSG_MORE : 0);
 }
 
@@ -753,7 +744,7 @@ static int krg_next_frame(struct krg_peer *peer, struct krg_comm_wire_frame *h,
 	h->ack = cpu_to_le64(peer->rx_seq);
 	peer->st.tx_frames++;
 	peer->st.tx_bytes += KRG_COMM_FRAME_HDR_LEN + le32_to_cpu(h->len) +
-			     KRG_COMM_MAC_LEN;
+			     KRG_COMM_TAG_LEN;
 	*more = !list_empty(&peer->txq) || peer->need_pong || peer->need_ping;
 	return type;
 }
@@ -867,7 +858,7 @@ static int krg_rx_frame(struct krg_peer *peer, const struct krg_comm_wire_frame 
 
 	peer->rx_buf = NULL;
 	if (le64_to_cpu(h->ctr) != peer->rx_ctr + 1) {
-		kvfree(buf);
+		krg_buf_free(buf);
 		return -EBADMSG;	/* replayed or reordered frame */
 	}
 	peer->rx_ctr++;
@@ -875,18 +866,18 @@ static int krg_rx_frame(struct krg_peer *peer, const struct krg_comm_wire_frame 
 
 	spin_lock_bh(&peer->lock);
 	peer->st.rx_frames++;
-	peer->st.rx_bytes += KRG_COMM_FRAME_HDR_LEN + len + KRG_COMM_MAC_LEN;
+	peer->st.rx_bytes += KRG_COMM_FRAME_HDR_LEN + len + KRG_COMM_TAG_LEN;
 	peer->last_heard = jiffies;
 	switch (h->type) {
 	case KRG_FRAME_DATA:
 		if (seq <= peer->rx_seq) {	/* resent, already delivered */
 			spin_unlock_bh(&peer->lock);
-			kvfree(buf);
+			krg_buf_free(buf);
 			return 0;
 		}
 		if (seq != peer->rx_seq + 1) {
 			spin_unlock_bh(&peer->lock);
-			kvfree(buf);
+			krg_buf_free(buf);
 			return -EPROTO;
 		}
 		peer->rx_seq = seq;
@@ -922,7 +913,9 @@ static int krg_rx_frame(struct krg_peer *peer, const struct krg_comm_wire_frame 
 		break;
 	}
 	spin_unlock_bh(&peer->lock);
-	kvfree(buf);
+	krg_buf_free(buf);
+	if (h->type == KRG_FRAME_CLOSE)
+		krg_memb_peer_gone(peer);
 	if (kick)
 		queue_work(krg_io_wq, &peer->tx_work);
 	return ret;
@@ -933,7 +926,7 @@ static int krg_rx_step(struct krg_peer *peer)
 {
 	struct krg_comm_wire_frame *h = (void *)peer->rx_hdr;
 	u32 hlen = KRG_COMM_FRAME_HDR_LEN, len;
-	u8 mac[KRG_COMM_MAC_LEN];
+	u8 tag[KRG_COMM_TAG_LEN];
 	int ret;
 
 	if (peer->rx_off < hlen) {
@@ -950,7 +943,7 @@ static int krg_rx_step(struct krg_peer *peer)
 		len = le32_to_cpu(h->len);
 		peer->rx_len = len;
 		if (len) {
-			peer->rx_buf = kvmalloc(len, GFP_NOFS);
+			peer->rx_buf = krg_buf_alloc(len, GFP_NOFS);
 			if (!peer->rx_buf)
 				return -ENOMEM;
 		}
@@ -965,18 +958,17 @@ static int krg_rx_step(struct krg_peer *peer)
 		if (peer->rx_off < hlen + len)
 			return 0;
 	}
-	ret = krg_rx_some(peer, peer->rx_mac + peer->rx_off - hlen - len,
-			  hlen + len + KRG_COMM_MAC_LEN - peer->rx_off);
+	ret = krg_rx_some(peer, peer->rx_tag + peer->rx_off - hlen - len,
+			  hlen + len + KRG_COMM_TAG_LEN - peer->rx_off);
 	if (ret <= 0)
 		return ret;
 	peer->rx_off += ret;
-	if (peer->rx_off < hlen + len + KRG_COMM_MAC_LEN)
+	if (peer->rx_off < hlen + len + KRG_COMM_TAG_LEN)
 		return 0;
 	peer->rx_off = 0;
-	ret = krg_auth_mac(peer->tfm, mac, h, hlen, peer->rx_buf, len, NULL, 0);
-	if (ret)
-		return ret;
-	if (!krg_auth_equal(mac, peer->rx_mac)) {
+	krg_auth_frame_tag(peer->ks, peer->id, le64_to_cpu(h->ctr), tag, h, hlen,
+			   peer->rx_buf, len);
+	if (!krg_auth_tag_equal(tag, peer->rx_tag)) {
 		krg_count_auth_failure(peer);
 		return -EBADMSG;
 	}
@@ -1004,7 +996,7 @@ static void krg_rx_work(struct work_struct *work)
 			pr_warn_ratelimited("node %u: bad frame (%d), dropping the connection\n",
 					    peer->id, ret);
 		}
-		kvfree(peer->rx_buf);
+		krg_buf_free(peer->rx_buf);
 		peer->rx_buf = NULL;
 		peer->rx_off = 0;
 		krg_tcp_drop_session(peer, ret);
@@ -1049,6 +1041,44 @@ static void krg_tcp_peer_close(struct krg_peer *peer)
 	mutex_unlock(&peer->conn_mutex);
 }
 
+/*
+ * Sends a CLOSE frame if the socket takes it at once.  The session is torn
+ * down right after by the caller; a peer that misses the frame still sees
+ * the connection end and, if we were a member, our leave.
+ */
+static void krg_tcp_peer_bye(struct krg_peer *peer)
+{
+	struct krg_comm_wire_frame h = {
+		.version = KRG_COMM_WIRE_VERSION,
+		.type = KRG_FRAME_CLOSE,
+	};
+	u8 tag[KRG_COMM_TAG_LEN];
+	struct kvec vec[2];
+	int i;
+
+	/* A sender stuck on a full socket holds tx_mutex: wait a little. */
+	for (i = 0; !mutex_trylock(&peer->tx_mutex); i++) {
+		if (i >= 5)
+			return;
+		msleep(20);
+	}
+	if (peer->sock) {
+		spin_lock_bh(&peer->lock);
+		h.ctr = cpu_to_le64(++peer->tx_ctr);
+		h.ack = cpu_to_le64(peer->rx_seq);
+		spin_unlock_bh(&peer->lock);
+		krg_auth_frame_tag(peer->ks, krg_cfg.self, le64_to_cpu(h.ctr),
+				   tag, &h, sizeof(h), NULL, 0);
+		vec[0].iov_base = &h;
+		vec[0].iov_len = sizeof(h);
+		vec[1].iov_base = tag;
+		vec[1].iov_len = sizeof(tag);
+		krg_send_all(peer->sock, vec, 2, sizeof(h) + sizeof(tag),
+			     MSG_DONTWAIT);
+	}
+	mutex_unlock(&peer->tx_mutex);
+}
+
 static void krg_tcp_peer_kick(struct krg_peer *peer)
 {
 	queue_work(krg_io_wq, &peer->tx_work);
@@ -1079,4 +1109,5 @@ const struct krg_transport_ops krg_tcp_ops = {
 	.peer_close = krg_tcp_peer_close,
 	.peer_kick = krg_tcp_peer_kick,
 	.peer_destroy = krg_tcp_peer_destroy,
+	.peer_bye = krg_tcp_peer_bye,
 };

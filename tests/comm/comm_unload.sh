@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Unloading krg_comm with live sessions and calls in flight: rmmod on the
+# Unloading krg_comm with live sessions and calls in flight: a member that
+# unloads tells the others, which see it leave (not fail) and end the calls
+# pending on it at once; rmmod on the
 # called node and on the calling node (while its netlink test is running)
 # ends promptly and cleanly, the callers get errors instead of hanging, the
 # kernel logs stay clean; then 5 load/configure/form/unload cycles.
@@ -14,8 +16,48 @@ set -u
 tmp=$(mktemp -d)
 trap 'comm_reset; rm -rf "$tmp"' EXIT
 
-tap_plan 5
+tap_plan 7
 comm_form || die "cluster did not form"
+
+# A member unloaded cleanly tells the others: with a failure timeout of
+# 30 s, they still see it leave (LEAVING -> DOWN, never FAILED) within
+# seconds, and calls pending on it end at once with an error.
+for n in $(all_nodes); do kc "$n" timeout 30000 >/dev/null; done
+ready=unload-ready.$$
+nexec 1 --timeout 120 -- "$KC" events 2 90 "/krg-out/$ready" >"$tmp/ev" 2>&1 &
+evpid=$!
+wait_until 20 "event listener" nexec 1 -- test -e "/krg-out/$ready" || log "listener not ready"
+nexec 1 --timeout 120 -- "$KC" test async 3 4096 1000000 64 60000 >"$tmp/c" 2>&1 &
+cpid=$!
+calling3() { [ "$(stat_of 1 3 tx_frames)" -gt 500 ]; }
+wait_until 30 "calls to node 3" calling3 || log "no traffic to node 3"
+t0=$(now_ms)
+nexec 3 --timeout 60 -- rmmod krg_comm || log "rmmod on node 3 failed"
+gone() { local s; for n in 1 2; do s=$(kc "$n" state 3); case $s in present|absent) ;; *) return 1 ;; esac; done; }
+if wait_until 10 "node 3 out on nodes 1 and 2" gone; then
+	seen=$(( $(now_ms) - t0 ))
+	wait "$evpid"
+	sed 's/^/# events: /' "$tmp/ev"
+	if grep -q '^3 leaving' "$tmp/ev" && ! grep -qw failed "$tmp/ev"; then
+		tap_ok "unloaded member left cleanly, seen ${seen} ms after rmmod (failure timeout 30 s)"
+	else
+		tap_fail "unloaded member left cleanly (events: $(tr '\n' ';' <"$tmp/ev"))"
+	fi
+else
+	wait "$evpid"
+	tap_fail "unloaded member seen leaving before the failure timeout"
+fi
+t1=$(now_ms)
+wait "$cpid"
+sed 's/^/# calls: /' "$tmp/c"
+if [ $(( $(now_ms) - t1 )) -lt 10000 ] && grep -q "errors=[1-9]" "$tmp/c"; then
+	tap_ok "calls pending on the unloaded node ended with errors at once"
+else
+	tap_fail "calls pending on the unloaded node ended at once"
+fi
+for n in 1 2; do kc "$n" timeout 2000 >/dev/null; done
+
+comm_form || die "cluster did not form again"
 for n in $(all_nodes); do nexec "$n" --timeout 30 -- dmesg -C; done
 
 # Node 1 calls node 2 (async, 256 in flight) and node 3 (streams).

@@ -12,11 +12,47 @@
 # 0 if the target dropped every connection it should have dropped.
 import hashlib, hmac, os, socket, struct, sys, time
 
-MAGIC, VERSION = 0x4347524B, 1
+MAGIC, VERSION = 0x4347524B, 2
 HELLO, CHALLENGE, RESPONSE = 1, 2, 3
 DATA, ACK, PING = 1, 2, 3
 HELLO_FMT = "<IHHIIIIQQQ32s32s"   # 112 bytes, mac at offset 80
 FRAME_FMT = "<IBBHQQQ"            # 32 bytes
+
+
+def chacha20_block(key, counter, nonce):
+    """RFC 7539 section 2.3: one 64-byte ChaCha20 block."""
+    def rotl(v, n):
+        return ((v << n) & 0xFFFFFFFF) | (v >> (32 - n))
+
+    def qr(x, a, b, c, d):
+        x[a] = (x[a] + x[b]) & 0xFFFFFFFF; x[d] = rotl(x[d] ^ x[a], 16)
+        x[c] = (x[c] + x[d]) & 0xFFFFFFFF; x[b] = rotl(x[b] ^ x[c], 12)
+        x[a] = (x[a] + x[b]) & 0xFFFFFFFF; x[d] = rotl(x[d] ^ x[a], 8)
+        x[c] = (x[c] + x[d]) & 0xFFFFFFFF; x[b] = rotl(x[b] ^ x[c], 7)
+    st = ([0x61707865, 0x3320646E, 0x79622D32, 0x6B206574] +
+          list(struct.unpack("<8I", key)) + [counter] + list(struct.unpack("<3I", nonce)))
+    x = st[:]
+    for _ in range(10):
+        qr(x, 0, 4, 8, 12); qr(x, 1, 5, 9, 13); qr(x, 2, 6, 10, 14); qr(x, 3, 7, 11, 15)
+        qr(x, 0, 5, 10, 15); qr(x, 1, 6, 11, 12); qr(x, 2, 7, 8, 13); qr(x, 3, 4, 9, 14)
+    return struct.pack("<16I", *[(a + b) & 0xFFFFFFFF for a, b in zip(x, st)])
+
+
+def poly1305(key, msg):
+    """RFC 7539 section 2.5."""
+    r = int.from_bytes(key[:16], "little") & 0x0FFFFFFC0FFFFFFC0FFFFFFC0FFFFFFF
+    s, acc, p = int.from_bytes(key[16:], "little"), 0, (1 << 130) - 5
+    for i in range(0, len(msg), 16):
+        acc = (acc + int.from_bytes(msg[i:i + 16] + b"\1", "little")) * r % p
+    return ((acc + s) & ((1 << 128) - 1)).to_bytes(16, "little")
+
+
+def frame_tag(ks, sender, ctr, data):
+    """The frame tag (include/uapi/linux/krg_comm.h): AEAD_CHACHA20_POLY1305
+    of an empty plaintext with the frame as associated data."""
+    otk = chacha20_block(ks, 0, struct.pack("<IQ", sender, ctr))[:32]
+    pad = b"\0" * (-len(data) % 16)
+    return poly1305(otk, data + pad + struct.pack("<QQ", len(data), 0))
 
 
 def conf():
@@ -110,6 +146,7 @@ class Session:
         self.ks = hmac.new(c["key"], b"krg-session" + nd + f[10] + struct.pack("<II", src, dst),
                            hashlib.sha256).digest()
         self.ctr = 0
+        self.src = src
 
     def frame(self, typ, payload=b"", seq=0, ctr=None, length=None, bad_mac=False):
         if ctr is None:
@@ -117,7 +154,7 @@ class Session:
             ctr = self.ctr
         hdr = struct.pack(FRAME_FMT, len(payload) if length is None else length,
                           VERSION, typ, 0, ctr, seq, 0)
-        mac = hmac.new(self.ks, hdr + payload, hashlib.sha256).digest()
+        mac = frame_tag(self.ks, self.src, ctr, hdr + payload)
         if bad_mac:
             mac = bytes([mac[0] ^ 1]) + mac[1:]
         return hdr + payload + mac

@@ -67,9 +67,13 @@
  *                         does not answer) or ENOTCONN (a pair has no
  *                         session), named in the extack message, and no
  *                         node's state changed.  On success every member has
- *                         applied the new set.
+ *                         applied the new set.  A node that dies or restarts
+ *                         after the check, before every member applied it,
+ *                         is declared failed on every member (EHOSTDOWN).
  *  NODE_DEL     do*    <- NODE_SET or NODE_ID   : nodes leave (ONLINE ->
- *                         LEAVING -> PRESENT) cluster wide.
+ *                         LEAVING -> PRESENT) cluster wide.  Unloading the
+ *                         module on a member does the same for that node,
+ *                         then sends CLOSE to every peer.
  *  NODE_GET     do     <- NODE_ID  -> one node (attrs below)
  *               dump               -> every configured node, ascending id:
  *                         NODE_ID NODE_STATE CONN_STATE ADDR4 PORT SELF
@@ -220,8 +224,12 @@ enum krg_comm_test_op {
  *   K = the cluster key.  Session key:
  *   Ks = HMAC(K, "krg-session" | nonce_d | nonce_a | le32 dialer id | le32 acceptor id)
  *
- * Then frames: struct krg_comm_wire_frame, payload (len bytes),
- * mac = HMAC(Ks, header | payload) (KRG_COMM_MAC_LEN bytes).
+ * Then frames: struct krg_comm_wire_frame, payload (len bytes), then a tag
+ * of KRG_COMM_TAG_LEN bytes: the RFC 7539 AEAD_CHACHA20_POLY1305 tag of an
+ * empty plaintext with associated data = header | payload, key = Ks, nonce
+ * (12 bytes) = le32 sender's node id | le64 ctr.  That is: the Poly1305 key
+ * is the first 32 bytes of ChaCha20 block 0 under (Ks, nonce), and
+ *   tag = Poly1305(header | payload | zero pad to 16 | le64 (32 + len) | le64 0).
  * ctr counts every frame of the session per direction from 1 (replays and
  * reordering are rejected); seq numbers DATA frames per peer pair across
  * sessions of the same incarnations (1, 2, ...), ack = highest DATA seq
@@ -229,10 +237,18 @@ enum krg_comm_test_op {
  * frames above the ack carried in the peer's hello: exactly-once delivery.
  */
 #define KRG_COMM_WIRE_MAGIC	0x4347524bU	/* "KRGC" little-endian */
-#define KRG_COMM_WIRE_VERSION	1
+/* 2: frames carry a ChaCha20-Poly1305 tag (1: HMAC-SHA256 of each frame) */
+#define KRG_COMM_WIRE_VERSION	2
 #define KRG_COMM_NONCE_LEN	32
-#define KRG_COMM_MAC_LEN	32		/* HMAC-SHA256 */
-#define KRG_COMM_MAX_PAYLOAD	(1U << 20)	/* per frame; larger data streams */
+#define KRG_COMM_MAC_LEN	32		/* handshake: HMAC-SHA256 */
+#define KRG_COMM_TAG_LEN	16		/* frames: Poly1305 */
+/*
+ * Per frame: 1 MiB of data plus room for the headers of the layers above,
+ * so that a 1 MiB message travels in one frame (no reassembly copy).  RPC
+ * messages larger than a frame are cut in chunks of exactly
+ * KRG_COMM_MAX_PAYLOAD less the 32-byte RPC header (the last one shorter).
+ */
+#define KRG_COMM_MAX_PAYLOAD	((1U << 20) + 4096)
 
 enum krg_comm_hello_type {
 	KRG_HELLO_HELLO = 1,
@@ -261,7 +277,11 @@ enum krg_comm_frame_type {
 	KRG_FRAME_ACK = 2,	/* ack only */
 	KRG_FRAME_PING = 3,	/* heartbeat, payload: le64 sender timestamp */
 	KRG_FRAME_PONG = 4,	/* heartbeat answer, echoes the ping payload */
-	KRG_FRAME_CLOSE = 5,	/* orderly shutdown of the session */
+	/*
+	 * The sender unloads: its incarnation ends, the receiver fails what
+	 * is pending with it (-EHOSTDOWN) and forgets its sequence numbers.
+	 */
+	KRG_FRAME_CLOSE = 5,
 };
 
 struct krg_comm_wire_frame {
