@@ -166,6 +166,7 @@ struct krg_test_async {
 	spinlock_t lock;
 	wait_queue_head_t wq;
 	u32 inflight;
+	u32 op;
 	struct krg_test_result r;
 	u8 *msg;
 	size_t len;
@@ -186,9 +187,8 @@ static void krg_test_async_done(void *ctx, int status, void *reply, size_t rlen)
 	int ret = status;
 
 	if (!ret)
-		ret = krg_test_verify(KRG_TEST_ASYNC_ECHO,
-				      a->msg + sizeof(struct krg_test_hdr), dlen,
-				      0, reply, rlen);
+		ret = krg_test_verify(a->op, a->msg + sizeof(struct krg_test_hdr),
+				      dlen, 0, reply, rlen);
 	kvfree(reply);
 	spin_lock_bh(&a->lock);
 	if (ret) {
@@ -214,8 +214,8 @@ static bool krg_test_async_below(struct krg_test_async *a, u32 limit)
 	return below;
 }
 
-static int krg_test_async(u32 node, u8 *msg, size_t len, u32 count, u32 conc,
-			  unsigned int tmo, struct krg_test_result *r)
+static int krg_test_async(u32 node, u32 op, u8 *msg, size_t len, u32 count,
+			  u32 conc, unsigned int tmo, struct krg_test_result *r)
 {
 	struct krg_test_async *a = kzalloc(sizeof(*a), GFP_KERNEL);
 	unsigned long slack = msecs_to_jiffies(tmo) + 5 * HZ;
@@ -231,6 +231,7 @@ static int krg_test_async(u32 node, u8 *msg, size_t len, u32 count, u32 conc,
 	init_waitqueue_head(&a->wq);
 	a->msg = msg;
 	a->len = len;
+	a->op = op;
 	for (i = 0; i < count && !krg_test_stop(); i++) {
 		/* Calls end by their deadline, so room always comes back. */
 		if (!wait_event_timeout(a->wq, krg_test_async_below(a, conc), slack))
@@ -390,8 +391,14 @@ int krg_test_run(struct nlattr **a, struct sk_buff *skb,
 
 	t0 = ktime_get_ns();
 	switch (op) {
+	case KRG_TEST_BULK:
+		if (conc == 1) {
+			krg_test_sync(node, op, msg, len, crc, count, tmo, &r);
+			break;
+		}
+		fallthrough;	/* several 1 MiB calls in flight: a stream */
 	case KRG_TEST_ASYNC_ECHO:
-		ret = krg_test_async(node, msg, len, count, conc, tmo, &r);
+		ret = krg_test_async(node, op, msg, len, count, conc, tmo, &r);
 		msg = NULL;	/* owned by the async context */
 		break;
 	case KRG_TEST_MCAST_ECHO:

@@ -84,6 +84,8 @@ struct kddm_set {
 	bool left;			/* this node left: only forwards, hands on */
 	const struct kddm_io_linker *linker;
 	void *private;
+	/* Home nodes at creation (fixed): the default-owner ring. */
+	unsigned long home_orig[BITS_TO_LONGS(KRG_MAX_NODES)];
 	/* Home nodes still alive: default owners.  Only shrinks. */
 	unsigned long home[BITS_TO_LONGS(KRG_MAX_NODES)];
 	struct mutex lock;		/* entries, home, stats; held while sending */
@@ -123,8 +125,9 @@ struct kddm_wire_set {
 	__le32 on_failure;
 	__le32 creator;
 	__le32 reserved;
-	u8 home[KRG_MAX_NODES / 8];
+	u8 home[KRG_MAX_NODES / 8];	/* at creation */
 	char linker[32];
+	u8 alive[KRG_MAX_NODES / 8];	/* home nodes still alive */
 } __packed;
 
 /* Recovery records (REPORT replies and DECIDE payloads). */

@@ -1076,6 +1076,39 @@ int kddm_sync(struct kddm_set *set, u64 objid)
 EXPORT_SYMBOL_GPL(kddm_sync);
 
 /*
+ * A lost object is removed at its custodian (its default owner): forget it
+ * there, and the next access first-touches it again.
+ */
+static int kddm_remove_lost(struct kddm_set *set, u64 objid)
+{
+	struct kddm_entry *e;
+	u32 home;
+
+	mutex_lock(&set->lock);
+	home = kddm_default_owner(set, objid);
+	e = kddm_entry_lookup(set, objid);
+	if (home == kddm_self()) {
+		if (e && e->state == KDDM_LOST) {
+			e->state = KDDM_INVALID;
+			e->hint = KDDM_NONE;
+			e->epoch = 0;
+			e->fresh = true;
+			kddm_entry_maybe_free(set, e);
+		}
+	} else {
+		kddm_send(set, home, KRG_KDDM_MSG_REMOVE, objid, kddm_self(), 0,
+			  0, 0, 0, NULL, 0, NULL, 0);
+		if (e) {
+			e->hint = home;
+			e->err = 0;
+		}
+	}
+	kddm_changed(set);
+	mutex_unlock(&set->lock);
+	return 0;
+}
+
+/*
  * Remove: take the only copy, then forget it here and at the default owner,
  * which owns it "virtually" again (the next access first-touches it).
  * Requests parked here are forwarded there.
@@ -1087,6 +1120,8 @@ int kddm_remove(struct kddm_set *set, u64 objid)
 	u32 home;
 
 	data = kddm_grab(set, objid);
+	if (IS_ERR(data) && PTR_ERR(data) == -EIO)
+		return kddm_remove_lost(set, objid);
 	if (IS_ERR(data))
 		return PTR_ERR(data);
 	mutex_lock(&set->lock);

@@ -601,9 +601,14 @@ static void kddm_apply(struct kddm_set *set, const struct kddm_wire_rec *d)
 	if (node >= KRG_MAX_NODES)
 		return;
 	if (!e) {
-		/* The default owner must know the object exists. */
-		if (kddm_default_owner(set, objid) != kddm_self() ||
-		    node == kddm_self())
+		/*
+		 * The custodian of a lost object must hold it LOST, and the
+		 * default owner must know any object exists (else it would
+		 * first-touch it again).
+		 */
+		if (!(d->action == KDDM_ACT_LOST && node == kddm_self()) &&
+		    (kddm_default_owner(set, objid) != kddm_self() ||
+		     node == kddm_self()))
 			return;
 		e = kddm_entry_create(set, objid, GFP_KERNEL);
 		if (!e)

@@ -5,10 +5,12 @@
  *
  * A set is created on every ONLINE node by one multicast call; the ONLINE
  * nodes of that moment become its home nodes, the only possible default
- * owners.  A home node that fails or leaves is removed from the set's home
- * for good (even if it comes back), so a default owner never changes under
- * an object except through a recovery round, which fixes the hints.  A node
- * that joins later receives every set from the lowest-numbered member.
+ * owners.  The policy picks a home node in that fixed ring; a home node that
+ * fails or leaves is taken out for good (even if it comes back) and its
+ * objects fall to the next live node of the ring, so only the objects of
+ * the departed node change default owner, and the recovery round that
+ * follows fixes their hints.  A node that joins later receives every set
+ * from the lowest-numbered member.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -152,7 +154,8 @@ EXPORT_SYMBOL_GPL(kddm_set_private);
 /* The home node an object belongs to by default (call with set->lock). */
 u32 kddm_default_owner(struct kddm_set *set, u64 objid)
 {
-	u32 n, k, count, pick;
+	u32 n, k, count, pick, first = KDDM_NONE;
+	bool found = false;
 	u64 h;
 
 	if (set->linker->default_owner) {
@@ -160,14 +163,21 @@ u32 kddm_default_owner(struct kddm_set *set, u64 objid)
 		if (n < KRG_MAX_NODES && test_bit(n, set->home))
 			return n;
 	}
-	count = bitmap_weight(set->home, KRG_MAX_NODES);
-	if (!count)
+	if (bitmap_empty(set->home, KRG_MAX_NODES))
 		return krg_comm_self();	/* every home node is gone: we keep it */
+	count = bitmap_weight(set->home_orig, KRG_MAX_NODES);
 	switch (set->policy) {
 	case KRG_KDDM_OWNER_CREATOR:
-		if (test_bit(set->creator, set->home))
-			return set->creator;
 		h = 0;
+		pick = KDDM_NONE;
+		for_each_set_bit(n, set->home_orig, KRG_MAX_NODES) {
+			if (n == set->creator)
+				pick = h;
+			h++;
+		}
+		if (pick == KDDM_NONE)
+			pick = 0;
+		h = pick;
 		break;
 	case KRG_KDDM_OWNER_BY_HASH:
 		h = hash_64(objid, 32);
@@ -176,11 +186,17 @@ u32 kddm_default_owner(struct kddm_set *set, u64 objid)
 		h = objid;
 	}
 	pick = do_div(h, count);
+	/* The pick-th node of the ring, or the next one still alive. */
 	k = 0;
-	for_each_set_bit(n, set->home, KRG_MAX_NODES)
-		if (k++ == pick)
+	for_each_set_bit(n, set->home_orig, KRG_MAX_NODES) {
+		if (first == KDDM_NONE && test_bit(n, set->home))
+			first = n;
+		if (k++ >= pick)
+			found = true;
+		if (found && test_bit(n, set->home))
 			return n;
-	return krg_comm_self();	/* not reached */
+	}
+	return first;	/* wrapped around the ring */
 }
 
 void kddm_stat_chain(struct kddm_set *set, u32 hops)
@@ -221,9 +237,13 @@ int kddm_set_install(const struct kddm_wire_set *w)
 	set->on_failure = le32_to_cpu(w->on_failure);
 	set->creator = le32_to_cpu(w->creator);
 	set->linker = linker;
-	for (n = 0; n < KRG_MAX_NODES; n++)
+	for (n = 0; n < KRG_MAX_NODES; n++) {
 		if (w->home[n / 8] & (1U << (n % 8)))
+			__set_bit(n, set->home_orig);
+		if (w->alive[n / 8] & (1U << (n % 8)))
 			__set_bit(n, set->home);
+	}
+	bitmap_and(set->home, set->home, set->home_orig, KRG_MAX_NODES);
 	/* Nodes already known dead here are no home. */
 	spin_lock_bh(&kddm_dead_lock);
 	bitmap_andnot(set->home, set->home, kddm_dead, KRG_MAX_NODES);
@@ -265,8 +285,10 @@ static void kddm_set_wire(struct kddm_set *set, struct kddm_wire_set *w)
 	w->policy = cpu_to_le32(set->policy);
 	w->on_failure = cpu_to_le32(set->on_failure);
 	w->creator = cpu_to_le32(set->creator);
-	for_each_set_bit(n, set->home, KRG_MAX_NODES)
+	for_each_set_bit(n, set->home_orig, KRG_MAX_NODES)
 		w->home[n / 8] |= 1U << (n % 8);
+	for_each_set_bit(n, set->home, KRG_MAX_NODES)
+		w->alive[n / 8] |= 1U << (n % 8);
 	strscpy(w->linker, set->linker->name, sizeof(w->linker));
 }
 
@@ -346,8 +368,10 @@ int kddm_set_create(u32 id, const struct kddm_set_params *params)
 	w.policy = cpu_to_le32(params->policy);
 	w.on_failure = cpu_to_le32(params->on_failure);
 	w.creator = cpu_to_le32(self);
-	for_each_set_bit(n, nodes, KRG_MAX_NODES)
+	for_each_set_bit(n, nodes, KRG_MAX_NODES) {
 		w.home[n / 8] |= 1U << (n % 8);
+		w.alive[n / 8] |= 1U << (n % 8);
+	}
 	strscpy(w.linker, params->linker, sizeof(w.linker));
 	ret = kddm_set_mcast(KRG_KDDM_MSG_SET_CREATE, id, &w, sizeof(w), &err);
 	if (ret) {

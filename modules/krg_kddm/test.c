@@ -132,7 +132,7 @@ static int kddm_test_access(struct kddm_set *set, u64 obj, u32 op, u64 arg,
 		c++;
 		break;
 	case KRG_KDDM_TEST_HOLD:
-		msleep_interruptible(min_t(u64, arg, KRG_KDDM_TEST_MAX_HOLD_MS));
+		msleep_interruptible(arg);
 		c++;
 		break;
 	}
@@ -165,6 +165,10 @@ int kddm_test_op(struct genl_info *info, struct sk_buff *skb)
 	if ((op == KRG_KDDM_TEST_FLUSH || op == KRG_KDDM_TEST_BENCH_GET) &&
 	    !a[KRG_KDDM_A_NODE_ID]) {
 		NL_SET_ERR_MSG(info->extack, "flush and bench-get need node-id");
+		return -EINVAL;
+	}
+	if (op == KRG_KDDM_TEST_HOLD && arg > KRG_KDDM_TEST_MAX_HOLD_MS) {
+		NL_SET_ERR_MSG(info->extack, "hold is at most 10000 ms");
 		return -EINVAL;
 	}
 	set = kddm_set_get(nla_get_u32(a[KRG_KDDM_A_SET_ID]));

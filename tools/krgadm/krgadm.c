@@ -44,6 +44,8 @@ static const struct command commands[] = {
 	  "load the modules and configure this node from cluster.conf" },
 	{ "node", "stop", cmd_node_stop, "",
 	  "leave the cluster and unload the modules" },
+	{ "kddm", "status", cmd_kddm_status, "",
+	  "KDDM sets of this node and their statistics" },
 	{ "check", NULL, cmd_check, "",
 	  "kernel, modules, netlink families and features" },
 	{ "monitor", NULL, cmd_monitor, "[-w SECONDS]",

@@ -67,6 +67,7 @@ int cmd_node_start(int argc, char **argv);
 int cmd_node_stop(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+int cmd_kddm_status(int argc, char **argv);
 
 /* Parses the options a command accepts ("jc:n:aw:m:" subset); argv[0] is
  * the command name.  Returns 0 or an exit code.

@@ -200,7 +200,10 @@ enum krg_comm_test_op {
 	KRG_TEST_ASYNC_ECHO,	/* echo with TEST_CONCURRENCY async calls in flight */
 	KRG_TEST_MCAST_ECHO,	/* multicast echo to NODE_SET, every reply verified */
 	KRG_TEST_NOP,		/* 0-byte call, reply without payload (latency) */
-	/* sync calls, peer discards the payload and replies its length: bandwidth */
+	/*
+	 * peer discards the payload and replies its length: bandwidth; sync
+	 * calls, or TEST_CONCURRENCY async calls in flight
+	 */
 	KRG_TEST_BULK,
 };
 

@@ -5,7 +5,8 @@
  * Generic netlink family "krg_kddm" (spec: Documentation/netlink/krg_kddm.yaml).
  * One flat attribute space (enum krg_kddm_attr); each command accepts only
  * the attributes listed next to it (strict policies; anything else is
- * rejected with EINVAL and an extack message).  Mutating commands need
+ * rejected with EINVAL and an extack message; an integer outside its range
+ * with ERANGE, as netlink does).  Mutating commands need
  * CAP_SYS_ADMIN (EPERM otherwise).
  *
  * Compatibility: this header only grows.
