@@ -101,7 +101,8 @@ else
 fi
 
 # What modprobe will load first, from the DKMS-built modules.
-deps_of() { modinfo -F depends "$kodir/$1.ko" 2>/dev/null | tr ',' '\n' | sort | paste -sd, -; }
+# Only our modules: the kernel's own (libpoly1305, ...) are not layers.
+deps_of() { modinfo -F depends "$kodir/$1.ko" 2>/dev/null | tr ',' '\n' | grep '^krg_' | sort | paste -sd, -; }
 bad=
 [ "$(deps_of krg_hooks)" = "" ] || bad="$bad krg_hooks:$(deps_of krg_hooks)"
 [ "$(deps_of krg_comm)" = "" ] || bad="$bad krg_comm:$(deps_of krg_comm)"
