@@ -7,6 +7,8 @@
 #   make tools             every tools/<dir>/ with a Makefile; binaries -> build/bin/
 #   make deps              install build and test dependencies (scripts/install-deps)
 #   make check [ARGS=...]  the test suite (tests/run ARGS, e.g. ARGS=build)
+#   make check-kernels     build the core-patched kernel, run tests/hooks on it
+#   make check-debug       the same on the debug kernel (KASAN, lockdep, kmemleak)
 #   make bench             benchmarks (tests/bench/run), ratios against raw TCP
 #   make demo              boot a virtual cluster and show it working
 #   make dkms-install [KVER=...]   /  make dkms-uninstall
@@ -40,8 +42,8 @@ BINDIR := $(BUILD)/bin
 TOOL_DIRS = $(patsubst %/Makefile,%,$(sort $(wildcard tools/lib*/Makefile)) \
 	$(filter-out $(wildcard tools/lib*/Makefile),$(sort $(wildcard tools/*/Makefile))))
 
-.PHONY: all modules tools deps check bench demo dkms-src dkms-install dkms-uninstall \
-	style sparse clean
+.PHONY: all modules tools deps check check-kernels check-debug bench demo dkms-src \
+	dkms-install dkms-uninstall style sparse clean
 
 all: modules tools
 
@@ -70,6 +72,19 @@ deps:
 check: deps
 	@test -x tests/run || { echo "error: tests/run is missing" >&2; exit 1; }
 	tests/run $(ARGS)
+
+# Kernels built from linux-source-6.1 + core-patch/ (core-patch/build-kernel,
+# reused while unchanged): the patch applies, the kernel builds and boots, and
+# krg_hooks runs there on its core backend.  check-debug: the same on the
+# KASAN/lockdep/kmemleak kernel.  ARGS: suites (default hooks).  Own cluster
+# name and log folder, so they can run beside make check.
+check-kernels check-debug: deps
+	@test -x tests/run || { echo "error: tests/run is missing" >&2; exit 1; }
+	KRG_TEST_CLUSTER=$${KRG_TEST_CLUSTER:-krg$(kvariant)} \
+	KRG_TEST_LOGS=$${KRG_TEST_LOGS:-$(BUILD)/test-logs/kernel-$(kvariant)} \
+		tests/run --nodes 1 --kernel $(kvariant) $(or $(ARGS),hooks)
+check-kernels: kvariant = patched
+check-debug: kvariant = debug
 
 bench: deps
 	tests/bench/run

@@ -9,6 +9,7 @@
  * not loaded.
  */
 #include <dirent.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -100,6 +101,80 @@ static int core_backend(void)
 		fclose(f);
 	}
 	return !strcmp(buf, "core\n");
+}
+
+/*
+ * 1 if the running kernel has the core patch: it defines
+ * krg_core_hooks_register.  Decides which backend krg_hooks must have chosen,
+ * so a patched kernel on which krg_hooks fell back to its stock backend (or
+ * the reverse) fails instead of passing the other branch of every check.
+ */
+static int kernel_has_core_hooks(void)
+{
+	char line[512];
+	const char *sym;
+	int found = 0;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f)) {
+		sym = strrchr(line, ' ');
+		found = sym && !strcmp(sym + 1, "krg_core_hooks_register\n");
+	}
+	fclose(f);
+	return found;
+}
+
+/* fork() as a child with PID number tid in this namespace (clone3 set_tid). */
+static pid_t fork_with_pid(pid_t tid)
+{
+	struct clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (unsigned long)&tid,
+		.set_tid_size = 1,
+	};
+
+	return syscall(SYS_clone3, &args, sizeof(args));
+}
+
+/* A child made with PID number tid, which exits at once: 0 or -errno. */
+static int child_with_pid(pid_t tid)
+{
+	int status;
+	pid_t p = fork_with_pid(tid);
+
+	if (p == 0)
+		_exit(0);
+	if (p < 0)
+		return -errno;
+	if (waitpid(p, &status, 0) != p)
+		return -ECHILD;
+	return p == tid ? 0 : -EBADE;
+}
+
+/*
+ * PID reserve (core patch only): a reserved number is given to no task, not
+ * even through set_tid, until it is given back.
+ */
+static void check_pid_reserve(int core)
+{
+	const pid_t nr = 3000;
+	int r = hu_write("pid_reserve", "3000");
+
+	if (!core) {
+		hu_check(r == -EOPNOTSUPP, "no PID reserve on a stock kernel (%d)", r);
+		return;
+	}
+	hu_check(r == 0, "PID %d reserved (%d)", nr, r);
+	r = child_with_pid(nr);
+	hu_check(r == -EEXIST, "set_tid %d refused while reserved (%d)", nr, r);
+	r = hu_write("pid_reserve", "3000");
+	hu_check(r == -EEXIST, "a second reservation is refused (%d)", r);
+	r = hu_write("pid_reserve", "-3000");
+	hu_check(r == 0, "PID %d given back (%d)", nr, r);
+	r = child_with_pid(nr);
+	hu_check(r == 0, "set_tid %d works once given back (%d)", nr, r);
 }
 
 static void in_cluster(void)
@@ -219,6 +294,8 @@ static void in_cluster(void)
 	hu_check(r == 0, "kill(self, 0) stays local");
 	check_counter("signal_remote", 5);
 
+	check_pid_reserve(core);
+
 	/* /proc of the cluster namespace */
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
 	    mount("proc", "/proc", "proc", 0, NULL)) {
@@ -246,6 +323,9 @@ int main(void)
 		printf("# SKIP: test consumer not loaded (modprobe krg_hooks_test)\n");
 		return 4;
 	}
+	r = kernel_has_core_hooks();
+	hu_check(r >= 0 && core_backend() == r, "backend is %s on a kernel %s the core patch",
+		 core_backend() ? "core" : "stock", r > 0 ? "with" : "without");
 	if (unshare(CLONE_NEWPID)) {
 		perror("unshare(CLONE_NEWPID)");
 		return 1;

@@ -4,7 +4,8 @@
 # Exact hook counts with the test consumer registered for every hook: forks,
 # execs, exits, frees, a SIGKILLed child, syscall skip and deferred override,
 # the five remote-signal syscalls, /proc readdir and lookup, caps in sysfs,
-# and nothing intercepted outside the cluster PID namespace (hook_events.c).
+# nothing intercepted outside the cluster PID namespace, and krg_hooks on the
+# backend the kernel calls for: core iff it has the core patch (hook_events.c).
 set -u
 . "$(dirname "$0")/hooks_lib.sh"
 

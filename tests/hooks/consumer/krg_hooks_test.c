@@ -14,6 +14,9 @@
  *   last_signal  read: "kind tgid pid sig code" of the last remote signal
  *   core_only  read: the result of registering fork_pre and anon_fault alone
  *              (-EOPNOTSUPP on a stock kernel, 0 with the core patch)
+ *   pid_reserve  write "N" to reserve PID number N in the writer's PID
+ *              namespace, "-N" to give it back (krg_pid_reserve() of the
+ *              core patch; -EOPNOTSUPP on a stock kernel)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -52,6 +55,9 @@ static bool ns_set;
 static struct krg_signal_req last_sig;
 static DEFINE_SPINLOCK(sig_lock);
 static int core_only_result[2];
+/* The core patch's exports, found at load time; NULL on a stock kernel. */
+static int (*pid_reserve)(struct pid_namespace *ns, int nr);
+static void (*pid_unreserve)(struct pid_namespace *ns, int nr);
 static struct dentry *dir;
 
 static void count(int c)
@@ -335,6 +341,28 @@ static ssize_t core_only_read(struct file *f, char __user *ubuf, size_t len,
 	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
 }
 
+static ssize_t pid_reserve_write(struct file *f, const char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	char buf[32];
+	int nr, err;
+
+	err = read_user_string(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (kstrtoint(strim(buf), 10, &nr) || nr == 0)
+		return -EINVAL;
+	if (!pid_reserve || !pid_unreserve)
+		return -EOPNOTSUPP;
+	if (nr < 0) {
+		pid_unreserve(ns, -nr);
+		return len;
+	}
+	err = pid_reserve(ns, nr);
+	return err ?: len;
+}
+
 static const struct file_operations reset_fops = {
 	.owner = THIS_MODULE, .write = reset_write, .llseek = noop_llseek,
 };
@@ -355,6 +383,25 @@ static const struct file_operations last_signal_fops = {
 static const struct file_operations core_only_fops = {
 	.owner = THIS_MODULE, .read = core_only_read, .llseek = default_llseek,
 };
+
+static const struct file_operations pid_reserve_fops = {
+	.owner = THIS_MODULE, .write = pid_reserve_write, .llseek = noop_llseek,
+};
+
+/* symbol_get() needs a declaration, which a stock kernel does not have. */
+static void get_core_exports(void)
+{
+	pid_reserve = __symbol_get("krg_pid_reserve");
+	pid_unreserve = __symbol_get("krg_pid_unreserve");
+}
+
+static void put_core_exports(void)
+{
+	if (pid_reserve)
+		__symbol_put("krg_pid_reserve");
+	if (pid_unreserve)
+		__symbol_put("krg_pid_unreserve");
+}
 
 /* Registers alone an ops whose only hook is core-only; keeps the result. */
 static int try_core_only(const struct krg_hook_ops *ops)
@@ -407,6 +454,7 @@ static int __init t_init(void)
 	err = krg_hooks_register(&t_ops);
 	if (err)
 		return err;
+	get_core_exports();
 
 	dir = debugfs_create_dir("krg_hooks_test", NULL);
 	debugfs_create_file("counts", 0444, dir, NULL, &counts_fops);
@@ -415,6 +463,7 @@ static int __init t_init(void)
 	debugfs_create_file("range", 0200, dir, NULL, &range_fops);
 	debugfs_create_file("last_signal", 0444, dir, NULL, &last_signal_fops);
 	debugfs_create_file("core_only", 0444, dir, NULL, &core_only_fops);
+	debugfs_create_file("pid_reserve", 0200, dir, NULL, &pid_reserve_fops);
 	pr_info("registered, hooks available 0x%x\n", caps.available);
 	return 0;
 }
@@ -427,6 +476,7 @@ static void __exit t_exit_module(void)
 		krg_hooks_set_cluster_ns(NULL);
 	mutex_unlock(&ctl_lock);
 	krg_hooks_unregister(&t_ops);
+	put_core_exports();
 }
 
 module_init(t_init);
