@@ -74,6 +74,7 @@ struct krg_peer {
 	u16 port;
 	bool dialer;			/* we connect to it (our id is higher) */
 	bool dead;			/* being removed: no new work */
+	bool gone;			/* it sent CLOSE (unloading): calls fail until its next session */
 
 	spinlock_t lock;
 	/* send side (lock) */

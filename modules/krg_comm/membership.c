@@ -312,6 +312,7 @@ void krg_memb_session_up(struct krg_peer *peer, bool fresh, bool first,
 	if (st == KRG_NODE_ABSENT || st == KRG_NODE_FAILED)
 		krg_set_state(peer->id, KRG_NODE_PRESENT, KRG_EVENT_PRESENT);
 	spin_unlock_bh(&krg_memb_lock);
+	WRITE_ONCE(peer->gone, false);
 	if (failed) {
 		pr_warn("node %u came back with a new session: declared failed\n",
 			peer->id);
@@ -345,12 +346,17 @@ void krg_memb_peer_gone(struct krg_peer *peer)
 	spin_lock_bh(&peer->lock);
 	peer->incarnation = 0;
 	spin_unlock_bh(&peer->lock);
+	/* From now on new calls to it fail at once (krg_rpc_target_ok). */
+	WRITE_ONCE(peer->gone, true);
 	krg_peer_flush_queue(peer);
 	krg_rpc_fail_node(peer->id, -EHOSTDOWN);
 }
 
 void krg_memb_session_down(struct krg_peer *peer)
 {
+	/* Calls that slipped in between its CLOSE and the teardown. */
+	if (READ_ONCE(peer->gone))
+		krg_rpc_fail_node(peer->id, -EHOSTDOWN);
 	spin_lock_bh(&krg_memb_lock);
 	if (krg_states[peer->id] == KRG_NODE_PRESENT)
 		krg_set_state(peer->id, KRG_NODE_ABSENT, KRG_EVENT_ABSENT);

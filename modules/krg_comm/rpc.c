@@ -379,8 +379,9 @@ static int krg_rpc_target_ok(u32 node)
 	peer = krg_peer_get(node);
 	if (!peer)
 		return -EHOSTDOWN;
-	if (!READ_ONCE(peer->sock) && state != KRG_NODE_ONLINE &&
-	    state != KRG_NODE_LEAVING)
+	if (READ_ONCE(peer->gone) ||
+	    (!READ_ONCE(peer->sock) && state != KRG_NODE_ONLINE &&
+	     state != KRG_NODE_LEAVING))
 		ret = -EHOSTDOWN;
 	krg_peer_put(peer);
 	return ret;
