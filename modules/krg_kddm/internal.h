@@ -9,7 +9,6 @@
 
 #include <linux/bitmap.h>
 #include <linux/sched.h>
-#include <linux/completion.h>
 #include <linux/hashtable.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -184,7 +183,6 @@ void kddm_serve_queue(struct kddm_set *set, struct kddm_entry *e);
 extern struct krg_comm_service kddm_service;
 bool kddm_node_dead(u32 node);
 extern atomic_t kddm_recovering;
-extern wait_queue_head_t kddm_recovery_wq;
 
 /* recovery.c */
 void kddm_memb_local(u32 node, u32 event);

@@ -26,7 +26,6 @@
 unsigned long kddm_dead[BITS_TO_LONGS(KRG_MAX_NODES)];
 DEFINE_SPINLOCK(kddm_dead_lock);
 atomic_t kddm_recovering = ATOMIC_INIT(0);
-DECLARE_WAIT_QUEUE_HEAD(kddm_recovery_wq);
 
 bool kddm_node_dead(u32 node)
 {
