@@ -19,6 +19,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <crypto/hash.h>
+#include <crypto/poly1305.h>
 #include <net/netlink.h>
 
 #include "krg_comm.h"
@@ -53,17 +54,30 @@ struct krg_cfg {
 extern struct krg_cfg krg_cfg;
 
 /* One DATA frame payload waiting to be sent or acknowledged. */
+/*
+ * A DATA frame's payload: @len bytes, of which the first @len - ext_len are
+ * in @data and the rest, for a zero-copy call, at @zc->data (released with
+ * the message).
+ */
 struct krg_msg {
 	struct list_head list;
 	refcount_t ref;
 	u64 seq;		/* 0 until first sent */
 	u32 len;
+	u32 ext_len;
+	struct krg_comm_zc *zc;
 	u8 data[];
 };
 
 struct krg_peer_stats {
 	u64 tx_frames, tx_bytes, rx_frames, rx_bytes;
 	u64 retrans, reconnects, auth_failures, dropped;
+};
+
+/* A frame tag computed piece by piece (auth.c explains the construction). */
+struct krg_tag_ctx {
+	struct poly1305_desc_ctx pd;
+	size_t len;
 };
 
 struct krg_peer {
@@ -119,6 +133,7 @@ struct krg_peer {
 	u8 *rx_buf;
 	u32 rx_len;
 	u32 rx_off;			/* bytes of hdr+payload+mac read */
+	struct krg_tag_ctx rx_tagctx;	/* over the bytes read so far */
 
 	struct work_struct tx_work;
 	struct work_struct rx_work;
@@ -153,6 +168,9 @@ int krg_auth_session_key(u8 *ks, const u8 *nonce_d, const u8 *nonce_a,
 			 u32 dialer, u32 acceptor);
 bool krg_auth_equal(const u8 *a, const u8 *b);
 bool krg_auth_tag_equal(const u8 *a, const u8 *b);
+void krg_auth_tag_init(struct krg_tag_ctx *c, const u8 *ks, u32 sender, u64 ctr);
+void krg_auth_tag_update(struct krg_tag_ctx *c, const void *p, size_t len);
+void krg_auth_tag_final(struct krg_tag_ctx *c, u8 *tag);
 void krg_auth_frame_tag(const u8 *ks, u32 sender, u64 ctr, u8 *tag,
 			const void *a, size_t alen, const void *b, size_t blen);
 
@@ -182,7 +200,8 @@ void krg_buf_trim(bool all);
 
 /* queue (peer.c) */
 int krg_peer_enqueue(struct krg_peer *peer, const void *hdr, size_t hlen,
-		     const void *data, size_t dlen, unsigned long deadline);
+		     const void *data, size_t dlen, struct krg_comm_zc *zc,
+		     unsigned long deadline);
 void krg_peer_ack(struct krg_peer *peer, u64 ack);
 void krg_peer_flush_queue(struct krg_peer *peer);
 void krg_msg_put(struct krg_msg *msg);

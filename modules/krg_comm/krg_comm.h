@@ -163,6 +163,33 @@ int krg_comm_call_async(u32 node, u32 service, const void *data, size_t len,
 			void *ctx);
 
 /*
+ * Zero-copy asynchronous call, for payloads that already sit in memory of
+ * their own (pages of a process, an object): the payload is sent from
+ * @zc->data instead of being copied, so @zc->data .. + @zc->len must stay
+ * allocated and unchanged until krg_comm calls @zc->release(@zc).  That
+ * happens exactly once, in process context (it must not sleep long), once
+ * no transmission can read the payload any more: the peer acknowledged it,
+ * or the call failed, or krg_comm_call_async_zc() returned an error (except
+ * -EINVAL for a NULL @zc or @zc->release, when it cannot).  It may come
+ * after @done ran: a module waits for its releases before it unloads.
+ * The payload is sent from its pages when it is vmalloc'ed or page-allocator
+ * memory (kmalloc of a page or more), copied into the socket otherwise; at
+ * most KRG_COMM_ZC_MAX bytes (-EMSGSIZE).  Otherwise as
+ * krg_comm_call_async().
+ */
+#define KRG_COMM_ZC_MAX		((1U << 20) + 2048)	/* a MiB and a header */
+
+struct krg_comm_zc {
+	const void *data;
+	size_t len;
+	void (*release)(struct krg_comm_zc *zc);
+};
+
+int krg_comm_call_async_zc(u32 node, u32 service, struct krg_comm_zc *zc,
+			   unsigned int timeout_ms, krg_comm_done_t done,
+			   void *ctx);
+
+/*
  * Multicast call to every node in @nodes (KRG_MAX_NODES bits; the local
  * node may be included and is called through the same path).  Waits for
  * every reply or @timeout_ms.  @status[n] and, if @replies is non-NULL,

@@ -69,6 +69,7 @@ static const struct nla_policy krg_test_policy[KRG_COMM_A_MAX + 1] = {
 	[KRG_COMM_A_TEST_TIMEOUT_MS] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &krg_test_timeout_range),
 	[KRG_COMM_A_TEST_SEED] = { .type = NLA_U32 },
+	[KRG_COMM_A_TEST_ZEROCOPY] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy krg_empty_policy[KRG_COMM_A_MAX + 1] = {};

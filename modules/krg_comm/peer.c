@@ -10,10 +10,19 @@
 
 #include "internal.h"
 
+static void krg_msg_free(struct krg_msg *msg)
+{
+	struct krg_comm_zc *zc = msg->zc;
+
+	krg_buf_free(msg);
+	if (zc)
+		zc->release(zc);
+}
+
 void krg_msg_put(struct krg_msg *msg)
 {
 	if (refcount_dec_and_test(&msg->ref))
-		krg_buf_free(msg);
+		krg_msg_free(msg);
 }
 
 static bool krg_queue_room(struct krg_peer *peer, size_t len)
@@ -34,48 +43,65 @@ static bool krg_queue_room_locked(struct krg_peer *peer, size_t len)
 }
 
 /*
- * Queues one DATA frame made of @hdr and @data (copied).  If the queue is
- * full, fails with -ENOBUFS when @deadline is 0, else sleeps until there is
- * room or @deadline (jiffies) passes (-ETIMEDOUT).  May sleep (it sends).
+ * Queues one DATA frame made of @hdr and @data (copied), or, with @zc, of
+ * @hdr and @zc's payload (referenced; @zc is released with the frame, or at
+ * once if this fails).  If the queue is full, fails with -ENOBUFS when
+ * @deadline is 0, else sleeps until there is room or @deadline (jiffies)
+ * passes (-ETIMEDOUT).  May sleep (it sends).
  */
 int krg_peer_enqueue(struct krg_peer *peer, const void *hdr, size_t hlen,
-		     const void *data, size_t dlen, unsigned long deadline)
+		     const void *data, size_t dlen, struct krg_comm_zc *zc,
+		     unsigned long deadline)
 {
-	size_t len = hlen + dlen;
+	size_t len, inl;
 	struct krg_msg *msg;
 	long left;
 
-	if (len > KRG_COMM_MAX_PAYLOAD)
+	if (zc) {
+		data = NULL;
+		dlen = zc->len;
+	}
+	len = hlen + dlen;
+	inl = zc ? hlen : len;
+	if (len > KRG_COMM_MAX_PAYLOAD) {
+		if (zc)
+			zc->release(zc);
 		return -EMSGSIZE;
-	msg = krg_buf_alloc(struct_size(msg, data, len), GFP_KERNEL);
-	if (!msg)
+	}
+	msg = krg_buf_alloc(struct_size(msg, data, inl), GFP_KERNEL);
+	if (!msg) {
+		if (zc)
+			zc->release(zc);
 		return -ENOMEM;
+	}
 	refcount_set(&msg->ref, 1);
 	msg->seq = 0;
 	msg->len = len;
+	msg->ext_len = zc ? dlen : 0;
+	msg->zc = zc;
 	memcpy(msg->data, hdr, hlen);
-	if (dlen)
+	if (data && dlen)
 		memcpy(msg->data + hlen, data, dlen);
 
 	for (;;) {
 		spin_lock_bh(&peer->lock);
 		if (READ_ONCE(peer->dead) || !krg_comm_running()) {
 			spin_unlock_bh(&peer->lock);
-			krg_buf_free(msg);
+			krg_msg_free(msg);
 			return -EHOSTDOWN;
 		}
 		if (krg_queue_room(peer, len))
 			break;
 		spin_unlock_bh(&peer->lock);
 		if (!deadline) {
-			krg_buf_free(msg);
+			krg_msg_free(msg);
 			return -ENOBUFS;
 		}
 		left = (long)(deadline - jiffies);
 		if (left <= 0 ||
 		    !wait_event_timeout(peer->space_wq,
 					krg_queue_room_locked(peer, len), left)) {
-			krg_buf_free(msg);
+			krg_msg_free(msg);
 			return -ETIMEDOUT;
 		}
 	}

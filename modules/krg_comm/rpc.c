@@ -155,9 +155,14 @@ EXPORT_SYMBOL_GPL(krg_comm_unregister_service);
  * until @deadline; a single frame waits only if @block, else fails fast with
  * -ENOBUFS when the queue is full.
  */
-static int krg_rpc_xmit_flags(u32 node, u16 kind, u32 service, u64 id,
-			      int status, const void *data, size_t len,
-			      unsigned long deadline, bool block)
+/*
+ * Sends a message of @len bytes at @data, or with @zc, of @zc's payload
+ * (one frame; @zc is released in every case).
+ */
+static int krg_rpc_xmit_zc(u32 node, u16 kind, u32 service, u64 id,
+			   int status, const void *data, size_t len,
+			   struct krg_comm_zc *zc, unsigned long deadline,
+			   bool block)
 {
 	struct krg_rpc_hdr h = {
 		.service = cpu_to_le32(service),
@@ -170,20 +175,44 @@ static int krg_rpc_xmit_flags(u32 node, u16 kind, u32 service, u64 id,
 	size_t off = 0, chunk;
 	int ret;
 
-	if (len > KRG_COMM_MAX_MSG)
-		return -EMSGSIZE;
+	if (len > (zc ? KRG_COMM_ZC_MAX : KRG_COMM_MAX_MSG)) {
+		ret = -EMSGSIZE;
+		goto out_zc;
+	}
 	peer = krg_peer_get(node);
-	if (!peer)
-		return -EHOSTDOWN;
+	if (!peer) {
+		ret = -EHOSTDOWN;
+		goto out_zc;
+	}
+	if (zc) {
+		ret = krg_peer_enqueue(peer, &h, sizeof(h), NULL, 0, zc,
+				       block ? deadline : 0);
+		krg_peer_put(peer);
+		return ret;
+	}
 	do {
 		chunk = min_t(size_t, len - off, KRG_RPC_CHUNK);
 		h.offset = cpu_to_le32(off);
 		ret = krg_peer_enqueue(peer, &h, sizeof(h), data + off, chunk,
-				       block || len > KRG_RPC_CHUNK ? deadline : 0);
+				       NULL, block || len > KRG_RPC_CHUNK ?
+				       deadline : 0);
 		off += chunk;
 	} while (!ret && off < len);
 	krg_peer_put(peer);
 	return ret;
+
+out_zc:
+	if (zc)
+		zc->release(zc);
+	return ret;
+}
+
+static int krg_rpc_xmit_flags(u32 node, u16 kind, u32 service, u64 id,
+			      int status, const void *data, size_t len,
+			      unsigned long deadline, bool block)
+{
+	return krg_rpc_xmit_zc(node, kind, service, id, status, data, len,
+			       NULL, deadline, block);
 }
 
 static int krg_rpc_xmit(u32 node, u16 kind, u32 service, u64 id, int status,
@@ -391,8 +420,13 @@ static void krg_rpc_dispatch(u32 src, u16 kind, u32 service, u64 id,
 			     const void *data, size_t len, void *buf);
 
 /* Sends a call or queues it locally.  The call is in the table. */
+/*
+ * Starts a call of @len bytes at @data, or with @zc, of @zc's payload (@zc
+ * is released in every case).
+ */
 static struct krg_call *krg_call_start(u32 node, u32 service, const void *data,
-				       size_t len, unsigned int timeout_ms,
+				       size_t len, struct krg_comm_zc *zc,
+				       unsigned int timeout_ms,
 				       krg_comm_done_t cb, void *ctx, int *err)
 {
 	struct krg_call *call;
@@ -400,17 +434,17 @@ static struct krg_call *krg_call_start(u32 node, u32 service, const void *data,
 	int ret;
 
 	ret = krg_rpc_target_ok(node);
-	if (!ret && len > KRG_COMM_MAX_MSG)
+	if (!ret && len > (zc ? KRG_COMM_ZC_MAX : KRG_COMM_MAX_MSG))
 		ret = -EMSGSIZE;
 	if (!ret && service >= KRG_COMM_MAX_SERVICES)
 		ret = -EINVAL;
+	call = ret ? NULL : kzalloc(sizeof(*call), GFP_KERNEL);
+	if (!ret && !call)
+		ret = -ENOMEM;
 	if (ret) {
+		if (zc)
+			zc->release(zc);
 		*err = ret;
-		return NULL;
-	}
-	call = kzalloc(sizeof(*call), GFP_KERNEL);
-	if (!call) {
-		*err = -ENOMEM;
 		return NULL;
 	}
 	call->id = atomic64_inc_return(&krg_call_next_id);
@@ -438,9 +472,11 @@ static struct krg_call *krg_call_start(u32 node, u32 service, const void *data,
 					 len ? copy : ZERO_SIZE_PTR, len, copy);
 			ret = 0;
 		}
+		if (zc)
+			zc->release(zc);
 	} else {
-		ret = krg_rpc_xmit(node, KRG_RPC_CALL, service, call->id, 0,
-				   data, len, call->deadline);
+		ret = krg_rpc_xmit_zc(node, KRG_RPC_CALL, service, call->id, 0,
+				      data, len, zc, call->deadline, false);
 	}
 	if (ret) {
 		/* Nobody else can have it: the peer never got the call. */
@@ -471,8 +507,8 @@ int krg_comm_call(u32 node, u32 service, const void *data, size_t len,
 		*reply = NULL;
 	if (reply_len)
 		*reply_len = 0;
-	call = krg_call_start(node, service, data, len, timeout_ms, NULL, NULL,
-			      &ret);
+	call = krg_call_start(node, service, data, len, NULL, timeout_ms, NULL,
+			      NULL, &ret);
 	if (!call)
 		return ret;
 	if (!wait_for_completion_timeout(&call->done,
@@ -504,12 +540,31 @@ int krg_comm_call_async(u32 node, u32 service, const void *data, size_t len,
 
 	if (!done)
 		return -EINVAL;
-	if (!krg_call_start(node, service, data, len, timeout_ms, done, ctx,
-			    &ret))
+	if (!krg_call_start(node, service, data, len, NULL, timeout_ms, done,
+			    ctx, &ret))
 		return ret;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(krg_comm_call_async);
+
+int krg_comm_call_async_zc(u32 node, u32 service, struct krg_comm_zc *zc,
+			   unsigned int timeout_ms, krg_comm_done_t done,
+			   void *ctx)
+{
+	int ret = 0;
+
+	if (!zc || !zc->release)
+		return -EINVAL;
+	if (!done || (zc->len && !zc->data)) {
+		zc->release(zc);
+		return -EINVAL;
+	}
+	if (!krg_call_start(node, service, zc->data, zc->len, zc, timeout_ms,
+			    done, ctx, &ret))
+		return ret;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(krg_comm_call_async_zc);
 
 static int krg_comm_send_flags(u32 node, u32 service, const void *data,
 			       size_t len, unsigned int timeout_ms, bool block)
@@ -896,6 +951,9 @@ int krg_rpc_init(void)
 {
 	u32 n;
 
+	/* A zero-copy payload is one frame. */
+	BUILD_BUG_ON(KRG_COMM_ZC_MAX + sizeof(struct krg_rpc_hdr) >
+		     KRG_COMM_MAX_PAYLOAD);
 	for (n = 0; n < ARRAY_SIZE(krg_calls_hash); n++)
 		INIT_HLIST_HEAD(&krg_calls_hash[n]);
 	for (n = 0; n < KRG_MAX_NODES; n++)

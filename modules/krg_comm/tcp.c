@@ -40,6 +40,7 @@
 #include <linux/slab.h>
 #include <linux/tcp.h>
 #include <linux/uio.h>
+#include <linux/vmalloc.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 
@@ -678,22 +679,148 @@ static void krg_tcp_stop(void)
 
 /* ---- frames: send --------------------------------------------------------- */
 
+/* Large payloads are handed to TCP in pieces of at most this size. */
+#define KRG_TX_PIECE	(64U << 10)
+/* Hashed, while TCP has no room, in steps of this size. */
+#define KRG_HASH_STEP	(16U << 10)
+
+/* @p (a krg_buf of a page or more) may go to kernel_sendpage. */
+static bool krg_pages_ok(const void *p)
+{
+	if (is_vmalloc_addr(p))
+		return true;
+	/* kmalloc: only large ones (page allocator), never slab pages. */
+	return virt_addr_valid(p) && sendpage_ok(virt_to_page(p));
+}
+
+/*
+ * Hands TCP up to @len bytes at @p, without waiting for room unless @wait:
+ * returns the bytes taken (> 0), -EAGAIN, or another -errno.  With @pages
+ * (vmalloc or page-allocator memory, see krg_pages_ok) the bytes are not
+ * copied: TCP takes references on the pages.  A DATA
+ * payload is never written again and its buffer is recycled (krg_buf_free)
+ * or released (zero-copy calls) only once the peer acknowledged the frame,
+ * i.e. received these bytes, so TCP no longer needs them for a
+ * retransmission on this connection; a page still referenced by a dead
+ * socket outlives the buffer through its page count.
+ */
+static int krg_send_some(struct socket *sock, const u8 *p, size_t len,
+			 bool pages, bool wait)
+{
+	int flags = MSG_NOSIGNAL | MSG_MORE | (wait ? 0 : MSG_DONTWAIT);
+	struct msghdr msg = { .msg_flags = flags };
+	size_t off, chunk, done = 0;
+	struct kvec vec;
+	struct page *page;
+	int ret = 0;
+
+	if (!pages) {
+		vec.iov_base = (void *)p;
+		vec.iov_len = len;
+		return kernel_sendmsg(sock, &msg, &vec, 1, len);
+	}
+	/* Page by page, under one socket lock (not one per page). */
+	lock_sock(sock->sk);
+	while (done < len) {
+		off = offset_in_page(p + done);
+		chunk = min_t(size_t, len - done, PAGE_SIZE - off);
+		page = is_vmalloc_addr(p) ? vmalloc_to_page(p + done) :
+					    virt_to_page(p + done);
+		if (!page || !sendpage_ok(page)) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = kernel_sendpage_locked(sock->sk, page, off, chunk,
+					     flags | MSG_SENDPAGE_NOTLAST);
+		if (ret <= 0)
+			break;
+		done += ret;
+		if (ret < chunk)
+			break;
+	}
+	release_sock(sock->sk);
+	return done ? done : ret;
+}
+
+/*
+ * Sends @len bytes at @p and hashes them into @tc.  The tag trails the
+ * frame, so hashing may lag behind sending: it is done while TCP has no room
+ * for more (the time a blocking send would sleep), and what is left at the
+ * end.  The hash then costs the sender (mostly) time it would have waited.
+ */
+static int krg_send_hashed(struct socket *sock, struct krg_tag_ctx *tc,
+			   const u8 *p, size_t len, bool pages)
+{
+	size_t sent = 0, hashed = 0, n;
+	int ret;
+
+	while (sent < len) {
+		n = min_t(size_t, len - sent, KRG_TX_PIECE);
+		ret = krg_send_some(sock, p + sent, n, pages, false);
+		if (ret == -EAGAIN) {
+			if (hashed < sent) {
+				n = min_t(size_t, sent - hashed, KRG_HASH_STEP);
+				krg_auth_tag_update(tc, p + hashed, n);
+				hashed += n;
+				continue;
+			}
+			ret = krg_send_some(sock, p + sent, n, pages, true);
+		}
+		if (ret <= 0)
+			return ret ? ret : -EPIPE;
+		sent += ret;
+	}
+	krg_auth_tag_update(tc, p + hashed, len - hashed);
+	return 0;
+}
+
+/*
+ * A frame is header, payload, tag; the payload is @len bytes at @payload
+ * followed by @ext_len bytes at @ext (a zero-copy call's data).  Small frames
+ * go out in one sendmsg.  A large payload is hashed as it goes out
+ * (krg_send_hashed), so that hashing overlaps the transmission instead of
+ * delaying its start; page-backed buffers are sent from their pages.
+ */
 static int krg_send_frame(struct krg_peer *peer, struct krg_comm_wire_frame *hdr,
-			  const void *payload, u32 len, bool more)
+			  const void *payload, u32 len, const void *ext,
+			  u32 ext_len, bool more)
 {
 	u8 tag[KRG_COMM_TAG_LEN];
+	struct krg_tag_ctx tc;
 	struct kvec vec[3];
+	int ret;
 
-	krg_auth_frame_tag(peer->ks, krg_cfg.self, le64_to_cpu(hdr->ctr), tag,
-			   hdr, sizeof(*hdr), payload, len);
+	if (!ext_len && len < 2 * KRG_TX_PIECE) {
+		krg_auth_frame_tag(peer->ks, krg_cfg.self, le64_to_cpu(hdr->ctr),
+				   tag, hdr, sizeof(*hdr), payload, len);
+		vec[0].iov_base = hdr;
+		vec[0].iov_len = sizeof(*hdr);
+		vec[1].iov_base = (void *)payload;
+		vec[1].iov_len = len;
+		vec[2].iov_base = tag;
+		vec[2].iov_len = sizeof(tag);
+		return krg_send_all(peer->sock, vec, 3,
+				    sizeof(*hdr) + len + sizeof(tag),
+				    more ? MSG_MORE : 0);
+	}
+
+	krg_auth_tag_init(&tc, peer->ks, krg_cfg.self, le64_to_cpu(hdr->ctr));
+	krg_auth_tag_update(&tc, hdr, sizeof(*hdr));
 	vec[0].iov_base = hdr;
 	vec[0].iov_len = sizeof(*hdr);
-	vec[1].iov_base = (void *)payload;
-	vec[1].iov_len = len;
-	vec[2].iov_base = tag;
-	vec[2].iov_len = sizeof(tag);
-	return krg_send_all(peer->sock, vec, 3, sizeof(*hdr) + len + sizeof(tag),
-			    more ? MSG_MORE : 0);
+	ret = krg_send_all(peer->sock, vec, 1, sizeof(*hdr), MSG_MORE);
+	if (!ret)
+		ret = krg_send_hashed(peer->sock, &tc, payload, len,
+				      len >= PAGE_SIZE && krg_pages_ok(payload));
+	if (!ret)
+		ret = krg_send_hashed(peer->sock, &tc, ext, ext_len,
+				      ext_len >= PAGE_SIZE && krg_pages_ok(ext));
+	krg_auth_tag_final(&tc, tag);
+	if (ret)
+		return ret;
+	vec[0].iov_base = tag;
+	vec[0].iov_len = sizeof(tag);
+	return krg_send_all(peer->sock, vec, 1, sizeof(tag), more ? MSG_MORE : 0);
 }
 
 /*
@@ -765,11 +892,14 @@ static void krg_tx_flush(struct krg_peer *peer)
 		if (!type)
 			return;
 		if (msg) {
-			ret = krg_send_frame(peer, &h, msg->data, msg->len, more);
+			ret = krg_send_frame(peer, &h, msg->data,
+					     msg->len - msg->ext_len,
+					     msg->zc ? msg->zc->data : NULL,
+					     msg->ext_len, more);
 			krg_msg_put(msg);
 		} else {
 			ret = krg_send_frame(peer, &h, &ts,
-					     le32_to_cpu(h.len), more);
+					     le32_to_cpu(h.len), NULL, 0, more);
 		}
 		if (ret) {
 			krg_tcp_drop_session(peer, ret);
@@ -947,13 +1077,19 @@ static int krg_rx_step(struct krg_peer *peer)
 			if (!peer->rx_buf)
 				return -ENOMEM;
 		}
+		/* Hashed as it arrives (see krg_auth_tag_init). */
+		krg_auth_tag_init(&peer->rx_tagctx, peer->ks, peer->id,
+				  le64_to_cpu(h->ctr));
+		krg_auth_tag_update(&peer->rx_tagctx, h, hlen);
 	}
 	len = peer->rx_len;
 	if (peer->rx_off < hlen + len) {
-		ret = krg_rx_some(peer, peer->rx_buf + peer->rx_off - hlen,
-				  hlen + len - peer->rx_off);
+		u8 *p = peer->rx_buf + peer->rx_off - hlen;
+
+		ret = krg_rx_some(peer, p, hlen + len - peer->rx_off);
 		if (ret <= 0)
 			return ret;
+		krg_auth_tag_update(&peer->rx_tagctx, p, ret);
 		peer->rx_off += ret;
 		if (peer->rx_off < hlen + len)
 			return 0;
@@ -966,8 +1102,7 @@ static int krg_rx_step(struct krg_peer *peer)
 	if (peer->rx_off < hlen + len + KRG_COMM_TAG_LEN)
 		return 0;
 	peer->rx_off = 0;
-	krg_auth_frame_tag(peer->ks, peer->id, le64_to_cpu(h->ctr), tag, h, hlen,
-			   peer->rx_buf, len);
+	krg_auth_tag_final(&peer->rx_tagctx, tag);
 	if (!krg_auth_tag_equal(tag, peer->rx_tag)) {
 		krg_count_auth_failure(peer);
 		return -EBADMSG;

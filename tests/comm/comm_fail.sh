@@ -3,7 +3,8 @@
 #
 # A node killed hard: every survivor declares it failed after at most the
 # failure timeout (default 2 s) + 1 s of silence, calls pending to it end
-# with -EHOSTDOWN at once (no call waits for its own timeout), the
+# with -EHOSTDOWN at once (no call waits for its own timeout) and release
+# their zero-copy buffers, the
 # survivors keep working, and the node started again rejoins.
 set -u
 . "$KRG_TOP/tests/lib/krg.sh"
@@ -16,7 +17,7 @@ victim=$NODES
 survivors=$(seq 1 $((NODES - 1)))
 trap 'vc start "$victim" >/dev/null 2>&1; comm_reset; rm -rf "$tmp"' EXIT
 
-tap_plan 6
+tap_plan 7
 comm_form || die "cluster did not form"
 timeout_ms=$(cluster_field 1 timeout_ms)
 
@@ -24,6 +25,9 @@ timeout_ms=$(cluster_field 1 timeout_ms)
 # while it dies.
 nexec 1 --timeout 300 -- "$KC" test stream "$victim" 16777216 1000 1 60000 >"$tmp/stream" 2>&1 &
 spid=$!
+# And zero-copy calls from node 2: their buffers must all come back.
+nexec 2 --timeout 300 -- "$KC" test bulkzc "$victim" 1048576 1000000 4 60000 >"$tmp/zc" 2>&1 &
+zpid=$!
 flowing() { [ "$(stat_of 1 "$victim" tx_bytes)" -gt 20000000 ]; }
 wait_until 60 "stream traffic flowing" flowing
 nexec 2 --timeout 30 -- dmesg -C
@@ -56,6 +60,16 @@ if [ "$(field "$out" first_error)" = -112 ] && [ "$waited" -lt 20000 ]; then
 else
 	log "$out (waited $waited ms)"
 	tap_fail "pending calls end with -EHOSTDOWN"
+fi
+# -EBUSY there would mean a zero-copy buffer krg_comm never released.
+wait "$zpid"
+out=$(cat "$tmp/zc")
+waited=$(( $(now_ms) - t1 ))
+if [ "$(field "$out" first_error)" = -112 ] && [ "$waited" -lt 20000 ]; then
+	tap_ok "zero-copy calls to the dead node: -EHOSTDOWN, every buffer released ($(field "$out" ok) calls done before)"
+else
+	log "$out (waited $waited ms)"
+	tap_fail "zero-copy calls end with -EHOSTDOWN and release their buffers"
 fi
 
 out=$(kc 1 test echo 2 4096 100 2>&1) && tap_ok "survivors keep working (echo 1 -> 2)" ||

@@ -11,7 +11,7 @@
  *   krgcomm cluster                      key=value lines
  *   krgcomm stats [ID]                   key=value lines per peer
  *   krgcomm test OP TARGET SIZE COUNT [CONC [TIMEOUT_MS]]
- *            OP: echo sink stream async mcast nop bulk; TARGET: id or list
+ *            OP: echo sink stream async mcast nop bulk, or asynczc bulkzc (zero-copy); TARGET: id or list
  *            prints key=value; exit 0 only if every call was verified
  *   krgcomm events COUNT TIMEOUT_S [READY_FILE]
  *            print COUNT events ("ID STATE EVENT"); creates READY_FILE once
@@ -499,10 +499,14 @@ static int cmd_test(int argc, char **argv)
 	uint8_t set[KRG_COMM_NODE_SET_LEN];
 	uint32_t op = 0, i;
 	struct msg m;
-	int ret;
+	int ret, zc = 0;
 
 	if (argc < 4)
 		return 2;
+	if (!strcmp(argv[0], "asynczc") || !strcmp(argv[0], "bulkzc")) {
+		zc = 1;
+		argv[0][strlen(argv[0]) - 2] = 0;
+	}
 	for (i = 1; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (!strcmp(argv[0], ops[i]))
 			op = i;
@@ -510,6 +514,8 @@ static int cmd_test(int argc, char **argv)
 		return 2;
 	msg_init(&m, family_id, KRG_COMM_CMD_TEST_RUN, 0);
 	put_u32(&m, KRG_COMM_A_TEST_OP, op);
+	if (zc)
+		put_attr(&m, KRG_COMM_A_TEST_ZEROCOPY, NULL, 0);
 	if (op == KRG_TEST_MCAST_ECHO) {
 		if (parse_list(argv[1], set))
 			return 2;

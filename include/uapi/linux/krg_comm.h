@@ -157,6 +157,12 @@ enum krg_comm_attr {
 	KRG_COMM_A_TEST_LAT_MAX_NS,	/* u64 */
 	KRG_COMM_A_TEST_REPLIES,	/* u32: replies collected (multicast: summed over nodes) */
 	KRG_COMM_A_TEST_SEED,		/* u32, optional: payload pattern seed */
+	/*
+	 * flag, ASYNC_ECHO and BULK only: send every call zero-copy
+	 * (krg_comm_call_async_zc) from one of TEST_CONCURRENCY buffers filled
+	 * once; size at most 1 MiB
+	 */
+	KRG_COMM_A_TEST_ZEROCOPY,
 
 	__KRG_COMM_A_MAX,
 	KRG_COMM_A_MAX = __KRG_COMM_A_MAX - 1
