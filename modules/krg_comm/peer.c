@@ -63,16 +63,12 @@ int krg_peer_enqueue(struct krg_peer *peer, const void *hdr, size_t hlen,
 	}
 	len = hlen + dlen;
 	inl = zc ? hlen : len;
-	if (len > KRG_COMM_MAX_PAYLOAD) {
-		if (zc)
-			zc->release(zc);
-		return -EMSGSIZE;
-	}
-	msg = krg_buf_alloc(struct_size(msg, data, inl), GFP_KERNEL);
+	msg = len > KRG_COMM_MAX_PAYLOAD ? NULL :
+	      krg_buf_alloc(struct_size(msg, data, inl), GFP_KERNEL);
 	if (!msg) {
 		if (zc)
 			zc->release(zc);
-		return -ENOMEM;
+		return len > KRG_COMM_MAX_PAYLOAD ? -EMSGSIZE : -ENOMEM;
 	}
 	refcount_set(&msg->ref, 1);
 	msg->seq = 0;

@@ -151,18 +151,15 @@ EXPORT_SYMBOL_GPL(krg_comm_unregister_service);
 /* ---- sending ------------------------------------------------------------- */
 
 /*
- * Queues a message, cut in chunks.  Chunked messages always wait for room
- * until @deadline; a single frame waits only if @block, else fails fast with
- * -ENOBUFS when the queue is full.
+ * Queues a message of @len bytes at @data, cut in chunks, or with @zc, of
+ * @zc's payload (one frame, sent in place; @zc is released in every case).
+ * Chunked messages always wait for room until @deadline; a single frame
+ * waits only if @block, else fails fast with -ENOBUFS when the queue is full.
  */
-/*
- * Sends a message of @len bytes at @data, or with @zc, of @zc's payload
- * (one frame; @zc is released in every case).
- */
-static int krg_rpc_xmit_zc(u32 node, u16 kind, u32 service, u64 id,
-			   int status, const void *data, size_t len,
-			   struct krg_comm_zc *zc, unsigned long deadline,
-			   bool block)
+static int krg_rpc_xmit_flags(u32 node, u16 kind, u32 service, u64 id,
+			      int status, const void *data, size_t len,
+			      struct krg_comm_zc *zc, unsigned long deadline,
+			      bool block)
 {
 	struct krg_rpc_hdr h = {
 		.service = cpu_to_le32(service),
@@ -207,19 +204,11 @@ out_zc:
 	return ret;
 }
 
-static int krg_rpc_xmit_flags(u32 node, u16 kind, u32 service, u64 id,
-			      int status, const void *data, size_t len,
-			      unsigned long deadline, bool block)
-{
-	return krg_rpc_xmit_zc(node, kind, service, id, status, data, len,
-			       NULL, deadline, block);
-}
-
 static int krg_rpc_xmit(u32 node, u16 kind, u32 service, u64 id, int status,
 			const void *data, size_t len, unsigned long deadline)
 {
 	return krg_rpc_xmit_flags(node, kind, service, id, status, data, len,
-				  deadline, false);
+				  NULL, deadline, false);
 }
 
 /* ---- pending calls ------------------------------------------------------- */
@@ -419,10 +408,9 @@ static int krg_rpc_target_ok(u32 node)
 static void krg_rpc_dispatch(u32 src, u16 kind, u32 service, u64 id,
 			     const void *data, size_t len, void *buf);
 
-/* Sends a call or queues it locally.  The call is in the table. */
 /*
- * Starts a call of @len bytes at @data, or with @zc, of @zc's payload (@zc
- * is released in every case).
+ * Sends a call of @len bytes at @data, or with @zc, of @zc's payload (@zc is
+ * released in every case), or queues it locally.  The call is in the table.
  */
 static struct krg_call *krg_call_start(u32 node, u32 service, const void *data,
 				       size_t len, struct krg_comm_zc *zc,
@@ -475,8 +463,9 @@ static struct krg_call *krg_call_start(u32 node, u32 service, const void *data,
 		if (zc)
 			zc->release(zc);
 	} else {
-		ret = krg_rpc_xmit_zc(node, KRG_RPC_CALL, service, call->id, 0,
-				      data, len, zc, call->deadline, false);
+		ret = krg_rpc_xmit_flags(node, KRG_RPC_CALL, service, call->id,
+					 0, data, len, zc, call->deadline,
+					 false);
 	}
 	if (ret) {
 		/* Nobody else can have it: the peer never got the call. */
@@ -581,7 +570,7 @@ static int krg_comm_send_flags(u32 node, u32 service, const void *data,
 		return -EMSGSIZE;
 	if (node != krg_cfg.self)
 		return krg_rpc_xmit_flags(node, KRG_RPC_ONEWAY, service, 0, 0,
-					  data, len,
+					  data, len, NULL,
 					  jiffies + msecs_to_jiffies(timeout_ms),
 					  block);
 	copy = len ? krg_buf_alloc(len, GFP_KERNEL) : NULL;

@@ -697,12 +697,12 @@ static bool krg_pages_ok(const void *p)
  * Hands TCP up to @len bytes at @p, without waiting for room unless @wait:
  * returns the bytes taken (> 0), -EAGAIN, or another -errno.  With @pages
  * (vmalloc or page-allocator memory, see krg_pages_ok) the bytes are not
- * copied: TCP takes references on the pages.  A DATA
- * payload is never written again and its buffer is recycled (krg_buf_free)
- * or released (zero-copy calls) only once the peer acknowledged the frame,
- * i.e. received these bytes, so TCP no longer needs them for a
- * retransmission on this connection; a page still referenced by a dead
- * socket outlives the buffer through its page count.
+ * copied: TCP takes references on the pages.  A DATA payload is never
+ * written again and its buffer is recycled (krg_buf_free) or released
+ * (zero-copy calls) only once the peer acknowledged the frame, i.e. received
+ * these bytes, so TCP no longer needs them for a retransmission on this
+ * connection; a page still referenced by a dead socket outlives the buffer
+ * through its page count.
  */
 static int krg_send_some(struct socket *sock, const u8 *p, size_t len,
 			 bool pages, bool wait)
@@ -749,8 +749,9 @@ static int krg_send_some(struct socket *sock, const u8 *p, size_t len,
  * end.  The hash then costs the sender (mostly) time it would have waited.
  */
 static int krg_send_hashed(struct socket *sock, struct krg_tag_ctx *tc,
-			   const u8 *p, size_t len, bool pages)
+			   const u8 *p, size_t len)
 {
+	bool pages = len >= PAGE_SIZE && krg_pages_ok(p);
 	size_t sent = 0, hashed = 0, n;
 	int ret;
 
@@ -810,11 +811,9 @@ static int krg_send_frame(struct krg_peer *peer, struct krg_comm_wire_frame *hdr
 	vec[0].iov_len = sizeof(*hdr);
 	ret = krg_send_all(peer->sock, vec, 1, sizeof(*hdr), MSG_MORE);
 	if (!ret)
-		ret = krg_send_hashed(peer->sock, &tc, payload, len,
-				      len >= PAGE_SIZE && krg_pages_ok(payload));
+		ret = krg_send_hashed(peer->sock, &tc, payload, len);
 	if (!ret)
-		ret = krg_send_hashed(peer->sock, &tc, ext, ext_len,
-				      ext_len >= PAGE_SIZE && krg_pages_ok(ext));
+		ret = krg_send_hashed(peer->sock, &tc, ext, ext_len);
 	krg_auth_tag_final(&tc, tag);
 	if (ret)
 		return ret;
