@@ -14,10 +14,11 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/sched/signal.h>
 
 #include "internal.h"
 
-#define KRGH_CORE_ABI 1
+#define KRGH_CORE_ABI 2
 
 struct krgh_core_hooks {
 	unsigned int abi;
@@ -28,6 +29,8 @@ struct krgh_core_hooks {
 	struct dentry *(*proc_lookup)(struct pid_namespace *ns,
 				      struct dentry *dentry, pid_t tgid);
 	vm_fault_t (*anon_fault)(struct vm_fault *vmf);
+	int (*notify_parent)(struct task_struct *tsk, int sig);
+	int (*do_wait)(const struct krg_wait *w, int notask_error);
 };
 
 static int (*krgh_core_register)(const struct krgh_core_hooks *hooks);
@@ -104,6 +107,42 @@ static vm_fault_t core_anon_fault(struct vm_fault *vmf)
 	return ret;
 }
 
+/* tasklist_lock held for writing, interrupts off: sched RCU reads the slot. */
+static int core_notify_parent(struct task_struct *t, int sig)
+{
+	const struct krg_hook_ops *ops;
+
+	if (!krgh_task_in_cluster(t))
+		return KRG_NOTIFY_KERNEL;
+	ops = krgh_ops_atomic(KRG_HOOK_NOTIFY_PARENT);
+	return ops ? ops->notify_parent(t, sig) : KRG_NOTIFY_KERNEL;
+}
+
+/* Preemptible but must not sleep (the waiter is set to sleep): SRCU. */
+static int core_do_wait(const struct krg_wait *w, int notask_error)
+{
+	const struct krg_hook_ops *ops;
+	int ret = notask_error, idx;
+
+	if (!krgh_task_in_cluster(current))
+		return ret;
+	idx = srcu_read_lock(&krgh_srcu);
+	ops = krgh_ops_srcu(KRG_HOOK_WAIT);
+	if (ops)
+		ret = ops->wait(w, notask_error);
+	srcu_read_unlock(&krgh_srcu, idx);
+	return ret;
+}
+
+void krg_hooks_wake_waiters(struct task_struct *parent)
+{
+	/* A NULL key: the core patch's child_wait_callback() wakes them all. */
+	if (krgh_core_register)
+		__wake_up_sync_key(&parent->signal->wait_chldexit,
+				   TASK_INTERRUPTIBLE, NULL);
+}
+EXPORT_SYMBOL_GPL(krg_hooks_wake_waiters);
+
 static const struct krgh_core_hooks krgh_core_hooks = {
 	.abi = KRGH_CORE_ABI,
 	.fork_pre = core_fork_pre,
@@ -111,6 +150,8 @@ static const struct krgh_core_hooks krgh_core_hooks = {
 	.proc_readdir = core_proc_readdir,
 	.proc_lookup = core_proc_lookup,
 	.anon_fault = core_anon_fault,
+	.notify_parent = core_notify_parent,
+	.do_wait = core_do_wait,
 };
 
 bool krgh_core_init(void)

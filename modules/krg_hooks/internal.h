@@ -94,7 +94,8 @@ ssize_t krgh_hook_describe(enum krg_hook_id id, char *buf);
 /* core.c: the core patch's entry points, when the kernel has them. */
 #define KRGH_CORE_HOOKS (BIT(KRG_HOOK_FORK_PRE) | BIT(KRG_HOOK_ANON_FAULT) | \
 			 BIT(KRG_HOOK_PID_RANGE) | BIT(KRG_HOOK_PROC_READDIR) | \
-			 BIT(KRG_HOOK_PROC_LOOKUP))
+			 BIT(KRG_HOOK_PROC_LOOKUP) | \
+			 BIT(KRG_HOOK_NOTIFY_PARENT) | BIT(KRG_HOOK_WAIT))
 bool krgh_core_init(void);
 void krgh_core_exit(void);
 int krgh_core_sync(u32 want);

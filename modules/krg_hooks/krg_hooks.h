@@ -21,11 +21,12 @@
  *
  * A hook the running kernel cannot provide is reported by krg_hooks_caps()
  * and refused by krg_hooks_register() with -EOPNOTSUPP; it is never faked.
- * On a stock kernel fork_pre and anon_fault are such hooks (core patch only).
+ * On a stock kernel fork_pre, anon_fault, notify_parent and wait are such
+ * hooks (core patch only).
  *
  * Backends: on a kernel with the core patch (core-patch/, detected at load
- * with symbol_get) fork_pre, anon_fault, pid_range and the /proc hooks use its
- * entry points; otherwise the stock backend uses tracepoints, sys_enter,
+ * with symbol_get) fork_pre, anon_fault, notify_parent, wait, pid_range and
+ * the /proc hooks use its entry points; otherwise the stock backend uses tracepoints, sys_enter,
  * a kprobe and ftrace.  The task life-cycle and syscall hooks use tracepoints
  * on both.
  *
@@ -51,7 +52,7 @@
  * Bump on every incompatible change to this header: a module built against
  * another value refuses to load on top of this one.
  */
-#define KRG_HOOKS_ABI 2
+#define KRG_HOOKS_ABI 3
 
 /* Returns KRG_HOOKS_ABI as this module was built. */
 u32 krg_hooks_abi(void);
@@ -63,6 +64,7 @@ struct dir_context;
 struct dentry;
 struct kernel_clone_args;
 struct vm_fault;
+struct rusage;
 
 enum krg_hook_id {
 	KRG_HOOK_TASK_NEW,
@@ -77,6 +79,8 @@ enum krg_hook_id {
 	KRG_HOOK_PROC_LOOKUP,
 	KRG_HOOK_FORK_PRE,		/* core patch only */
 	KRG_HOOK_ANON_FAULT,		/* core patch only */
+	KRG_HOOK_NOTIFY_PARENT,		/* core patch only */
+	KRG_HOOK_WAIT,			/* core patch only */
 	KRG_HOOK_NR
 };
 
@@ -147,6 +151,50 @@ struct krg_signal_req {
 	int sig;			/* 0 .. _NSIG, 0 = existence check */
 	kernel_siginfo_t info;
 };
+
+/* ---- children whose parent is on another node ------------------------ */
+
+/* What notify_parent does with the zombie it was shown. */
+enum krg_notify_verdict {
+	KRG_NOTIFY_KERNEL = -1,		/* not ours: the kernel notifies the parent */
+	KRG_NOTIFY_KEEP = 0,		/* reported elsewhere; t stays a zombie */
+	KRG_NOTIFY_RELEASE = 1,		/* reported elsewhere; release t now */
+};
+
+/* waitid()'s result (the kernel's struct waitid_info). */
+struct krg_waitid_info {
+	pid_t pid;
+	uid_t uid;
+	int status;			/* exit status or signal */
+	int cause;			/* CLD_EXITED, CLD_KILLED, ... */
+};
+
+/*
+ * A wait4()/waitid() as the kernel's do_wait() holds it (the core patch's
+ * struct krg_wait).  type: PIDTYPE_MAX (any child), PIDTYPE_PID or
+ * PIDTYPE_PGID.  pid is NULL when no local task has the number nr asked for
+ * (caller's namespace; nr is 0 for any child, for the caller's own group and
+ * for waitid(P_PIDFD)).  flags: WEXITED, WSTOPPED, WNOHANG, WNOWAIT, ...
+ * A hook that reports a child fills *stat for wait4() (info is NULL) or
+ * *info for waitid(), and *rusage when it is not NULL, as the kernel does
+ * for a local child.
+ */
+struct krg_wait {
+	int type;
+	struct pid *pid;
+	pid_t nr;
+	int flags;
+	int *stat;
+	struct krg_waitid_info *info;
+	struct rusage *rusage;
+};
+
+/*
+ * Core patch only: makes every wait4()/waitid() sleeping in a task of
+ * parent's thread group look again, so that a wait hook can report a child
+ * whose state changed on another node.  Callable from any context.
+ */
+void krg_hooks_wake_waiters(struct task_struct *parent);
 
 /*
  * Hooks.  Every pointer is optional.  Tasks passed in are cluster tasks (see
@@ -233,6 +281,25 @@ struct krg_hook_ops {
 	 * or the fault's result.
 	 */
 	vm_fault_t (*anon_fault)(struct vm_fault *vmf);
+	/*
+	 * Core patch only.  atomic (tasklist_lock held for writing, interrupts
+	 * off): t, a cluster task leading an empty thread group, just became a
+	 * zombie (in exit_notify(), or in release_task() of its last thread)
+	 * and its parent is to be notified (SIGCHLD sig, waiters woken).
+	 * Return an enum krg_notify_verdict; a hook taking the report over
+	 * sends it to the real parent itself (queue work: this cannot sleep).
+	 */
+	int (*notify_parent)(struct task_struct *t, int sig);
+	/*
+	 * Core patch only.  atomic (the waiter is already set to sleep; no lock
+	 * held): wait4()/waitid() in a cluster task found no local child to
+	 * report.  notask_error is 0 if a local child may still report, else
+	 * -ECHILD.  Return the PID (> 0) of a child elsewhere that was reported
+	 * (w filled), 0 if such a child may report later (the caller sleeps
+	 * unless WNOHANG: wake it with krg_hooks_wake_waiters()), else
+	 * notask_error.
+	 */
+	int (*wait)(const struct krg_wait *w, int notask_error);
 };
 
 /*

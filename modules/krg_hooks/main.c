@@ -63,6 +63,8 @@ static const char *const krgh_names[KRG_HOOK_NR] = {
 	[KRG_HOOK_PROC_LOOKUP]	= "proc_lookup",
 	[KRG_HOOK_FORK_PRE]	= "fork_pre",
 	[KRG_HOOK_ANON_FAULT]	= "anon_fault",
+	[KRG_HOOK_NOTIFY_PARENT] = "notify_parent",
+	[KRG_HOOK_WAIT]		= "wait",
 };
 
 /* The mechanism the stock backend uses for each hook, when available. */
@@ -79,6 +81,8 @@ static const u8 krgh_stock_mech[KRG_HOOK_NR] = {
 	[KRG_HOOK_PROC_LOOKUP]	= KRG_MECH_FTRACE,
 	[KRG_HOOK_FORK_PRE]	= KRG_MECH_NONE,
 	[KRG_HOOK_ANON_FAULT]	= KRG_MECH_NONE,
+	[KRG_HOOK_NOTIFY_PARENT] = KRG_MECH_NONE,
+	[KRG_HOOK_WAIT]		= KRG_MECH_NONE,
 };
 
 u32 krg_hooks_abi(void)
@@ -209,6 +213,8 @@ static u32 krgh_ops_hooks(const struct krg_hook_ops *ops)
 	m |= ops->proc_lookup ? BIT(KRG_HOOK_PROC_LOOKUP) : 0;
 	m |= ops->fork_pre ? BIT(KRG_HOOK_FORK_PRE) : 0;
 	m |= ops->anon_fault ? BIT(KRG_HOOK_ANON_FAULT) : 0;
+	m |= ops->notify_parent ? BIT(KRG_HOOK_NOTIFY_PARENT) : 0;
+	m |= ops->wait ? BIT(KRG_HOOK_WAIT) : 0;
 	return m;
 }
 

@@ -3,8 +3,10 @@
  * Exact hook counts and results, with the test consumer loaded
  * (modprobe krg_hooks_test).  This program becomes PID 1 of a new PID
  * namespace, makes it the cluster namespace, and checks what the consumer
- * saw for its forks, execs, exits, signals, overridden syscalls and /proc;
- * then, from outside the namespace, that nothing of it leaks there.
+ * saw for its forks, execs, exits, signals, overridden syscalls and /proc,
+ * and (core patch) how children whose parent is "on another node" are
+ * reported to wait4()/waitid(); then, from outside the namespace, that
+ * nothing of it leaks there.
  * TAP-style output; exit 0 when every check passed, 4 when the consumer is
  * not loaded.
  */
@@ -177,8 +179,158 @@ static void check_pid_reserve(int core)
 	hu_check(r == 0, "set_tid %d works once given back (%d)", nr, r);
 }
 
+static volatile sig_atomic_t got_sigchld;
+
+static void on_sigchld(int sig)
+{
+	got_sigchld++;
+}
+
+static void on_alarm(int sig)
+{
+}
+
+/* A child that exits with code once a byte arrives on *go (then closed). */
+static pid_t child_on_cue(int *go, int code)
+{
+	int p[2];
+	char b;
+	pid_t c;
+
+	if (pipe(p))
+		return -1;
+	c = fork();
+	if (c == 0) {
+		close(p[1]);
+		_exit(read(p[0], &b, 1) == 1 ? code : 99);
+	}
+	close(p[0]);
+	*go = p[1];
+	return c;
+}
+
+static void cue(int go)
+{
+	if (write(go, "x", 1) != 1)
+		hu_check(0, "cue a child: %s", strerror(errno));
+	close(go);
+}
+
+/*
+ * A child that exits with code once the process whose /proc directory (of
+ * the outer namespace) is parent_dir sleeps in wait4(): only the consumer's
+ * wake-up can then end that wait.  Gives up after 20 s.
+ */
+static pid_t child_after_parent_waits(const char *parent_dir, int code)
+{
+	char path[64], buf[32];
+	time_t end = time(NULL) + 20;
+	pid_t c = fork();
+	int fd, n;
+
+	if (c)
+		return c;
+	snprintf(path, sizeof(path), "%s/syscall", parent_dir);
+	while (time(NULL) < end) {
+		fd = open(path, O_RDONLY);
+		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (n > 3 && !strncmp(buf, "61 ", 3))	/* blocked in wait4 */
+			_exit(code);
+		usleep(1000);	/* poll interval */
+	}
+	_exit(98);
+}
+
+static int mark_remote(pid_t c)
+{
+	char nr[16];
+
+	snprintf(nr, sizeof(nr), "%d", c);
+	return hu_write("remote_child", nr);
+}
+
+/*
+ * Children whose parent is "on another node" (core patch): the consumer's
+ * notify_parent takes their exit over, the kernel releases them without a
+ * SIGCHLD, and its wait hook reports them to wait4()/waitid().
+ */
+static void check_remote_children(int core, const char *self_dir)
+{
+	struct sigaction sa = { .sa_handler = on_sigchld };
+	siginfo_t si;
+	int go, status, r;
+	pid_t c, w;
+
+	if (!core) {
+		c = child_on_cue(&go, 0);
+		r = mark_remote(c);
+		hu_check(r == -EOPNOTSUPP, "no remote children on a stock kernel (%d)", r);
+		cue(go);
+		waitpid(c, &status, 0);
+		return;
+	}
+	sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: a stuck wait ends */
+	got_sigchld = 0;
+	hu_check(!hu_write("reset", "1"), "counters reset");
+
+	/* wait4 for a PID that is no longer here, asleep before the exit */
+	c = child_after_parent_waits(self_dir, 42);
+	hu_check(c > 0 && mark_remote(c) == 0, "child %d marked remote", c);
+	alarm(20);
+	w = waitpid(c, &status, 0);
+	alarm(0);
+	hu_check(w == c && WIFEXITED(status) && WEXITSTATUS(status) == 42,
+		 "waitpid(%d) woken by the consumer, exit status 42 (got %d, status 0x%x, %s)",
+		 c, w, status, w < 0 ? strerror(errno) : "");
+	errno = 0;
+	w = waitpid(c, &status, WNOHANG);
+	hu_check(w == -1 && errno == ECHILD, "reported once: then ECHILD (%d)", w);
+
+	/* waitid for a remote child killed by a signal */
+	c = child_on_cue(&go, 0);
+	hu_check(mark_remote(c) == 0, "child %d marked remote", c);
+	w = waitpid(c, &status, WNOHANG);
+	hu_check(w == 0, "WNOHANG while it runs: 0 (%d)", w);
+	kill(c, SIGKILL);
+	memset(&si, 0, sizeof(si));
+	alarm(20);
+	r = waitid(P_PID, c, &si, WEXITED);
+	alarm(0);
+	hu_check(!r && si.si_pid == c && si.si_signo == SIGCHLD &&
+		 si.si_code == CLD_KILLED && si.si_status == SIGKILL,
+		 "waitid(P_PID, %d): killed by SIGKILL (pid %d code %d status %d)",
+		 c, si.si_pid, si.si_code, si.si_status);
+	close(go);
+
+	/* wait for any child */
+	c = child_on_cue(&go, 7);
+	hu_check(mark_remote(c) == 0, "child %d marked remote", c);
+	cue(go);
+	alarm(20);
+	w = wait(&status);
+	alarm(0);
+	hu_check(w == c && WIFEXITED(status) && WEXITSTATUS(status) == 7,
+		 "wait() reports remote child %d, status 7 (got %d)", c, w);
+	errno = 0;
+	w = waitpid(-1, &status, WNOHANG);
+	hu_check(w == -1 && errno == ECHILD, "no child left: ECHILD (%d)", w);
+
+	check_counter("notify_remote", 3);
+	check_counter("wait_reported", 3);
+	hu_check(got_sigchld == 0, "the kernel sent no SIGCHLD for them (%d)",
+		 (int)got_sigchld);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+}
+
 static void in_cluster(void)
 {
+	char self[32], self_dir[48];
+	ssize_t n;
 	int core = core_backend();
 	char buf[128];
 	long before;
@@ -190,6 +342,10 @@ static void in_cluster(void)
 	struct stat st;
 
 	hu_check(getpid() == 1, "runs as PID 1 of the new namespace");
+	/* Its /proc directory in the outer namespace (the /proc mounted now). */
+	n = readlink("/proc/self", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	snprintf(self_dir, sizeof(self_dir), "/proc/%s", self);
 	hu_check(!hu_write("ns", "self"), "cluster namespace set");
 	hu_check(!hu_write("reset", "1"), "counters reset");
 
@@ -205,12 +361,14 @@ static void in_cluster(void)
 	check_caps("proc_lookup", core ? "core live" : "ftrace live");
 	check_caps("fork_pre", core ? "core live" : "none unavailable");
 	check_caps("anon_fault", core ? "core live" : "none unavailable");
+	check_caps("notify_parent", core ? "core live" : "none unavailable");
+	check_caps("wait", core ? "core live" : "none unavailable");
 	hu_read("core_only", buf, sizeof(buf));
 	if (core)
-		hu_check(!strcmp(buf, "fork_pre 0\nanon_fault 0\n"),
+		hu_check(!strcmp(buf, "fork_pre 0\nanon_fault 0\nnotify_parent 0\nwait 0\n"),
 			 "core-only hooks register on the core backend");
 	else
-		hu_check(!strcmp(buf, "fork_pre -95\nanon_fault -95\n"),
+		hu_check(!strcmp(buf, "fork_pre -95\nanon_fault -95\nnotify_parent -95\nwait -95\n"),
 			 "core-only hooks are refused with EOPNOTSUPP");
 
 	/* fork + exec + exit, and one child killed by a signal */
@@ -239,6 +397,7 @@ static void in_cluster(void)
 	check_counter("exec_post", NFORK);
 	check_counter("fork_pre", core ? NFORK + 1 : 0);
 	check_counter("exit", NFORK + 1);
+	check_counter("notify_parent", core ? NFORK + 1 : 0);
 	r = hu_wait_counter("free", NFORK + 1, 20);
 	hu_check(r == NFORK + 1, "counter free reaches %d (got %ld)", NFORK + 1, r);
 
@@ -295,6 +454,7 @@ static void in_cluster(void)
 	check_counter("signal_remote", 5);
 
 	check_pid_reserve(core);
+	check_remote_children(core, self_dir);
 
 	/* /proc of the cluster namespace */
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||

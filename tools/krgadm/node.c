@@ -3,6 +3,7 @@
  * krgadm node start|stop, check: the local node's life cycle.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -259,6 +260,63 @@ int cmd_node_stop(int argc, char **argv)
 	return ret;
 }
 
+/* The first line of a sysfs file, without its newline; 0 or -1. */
+static int read_first_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	if (fgets(buf, size, f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * krg_hooks: its backend, then one row per hook from
+ * /sys/module/krg_hooks/hooks/<hook> ("<mechanism> <state> <consumer>").
+ * Nothing when krg_hooks is not loaded: its module row says so.
+ */
+static void check_hooks(struct libscols_table *tb)
+{
+	static const char dir[] = "/sys/module/krg_hooks/hooks";
+	char buf[160], path[320], mech[32], state[32], cons[96];
+	struct libscols_line *ln;
+	struct dirent **ents;
+	int i, n;
+
+	if (read_first_line("/sys/module/krg_hooks/backend", buf, sizeof(buf)))
+		return;
+	ln = table_row(tb);
+	cell_str(ln, 0, "hooks backend");
+	cell_str(ln, 1, buf);
+	cell_str(ln, 2, strcmp(buf, "core") ? "stock kernel: tracepoints, kprobe, ftrace" :
+		 "core patch entry points");
+	n = scandir(dir, &ents, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (name[0] != '.' && !read_first_line(path, buf, sizeof(buf)) &&
+		    sscanf(buf, "%31s %31s %95s", mech, state, cons) == 3) {
+			ln = table_row(tb);
+			cell_fmt(ln, 0, "hook %s", name);
+			cell_str(ln, 1, state);
+			if (strcmp(cons, "-"))
+				cell_fmt(ln, 2, "%s, consumer %s", mech, cons);
+			else
+				cell_str(ln, 2, mech);
+		}
+		free(ents[i]);
+	}
+	if (n >= 0)
+		free(ents);
+}
+
 int cmd_check(int argc, char **argv)
 {
 	static const struct col cols[] = {
@@ -294,6 +352,7 @@ int cmd_check(int argc, char **argv)
 		if (!loaded && i == 0)
 			ret = EXIT_DEGRADED;
 	}
+	check_hooks(tb);
 
 	if (krg_open(&h, &err))
 		h = NULL;

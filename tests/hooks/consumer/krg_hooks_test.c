@@ -12,8 +12,13 @@
  *   reset      write anything: zero the counters
  *   counts     read: one "name value" line per counter
  *   last_signal  read: "kind tgid pid sig code" of the last remote signal
- *   core_only  read: the result of registering fork_pre and anon_fault alone
+ *   core_only  read: the result of registering each core-only hook alone
  *              (-EOPNOTSUPP on a stock kernel, 0 with the core patch)
+ *   remote_child  write "N": the writer's child N now has its parent "on
+ *              another node" (core patch only): notify_parent takes its
+ *              exit over (the kernel releases it, no SIGCHLD), a work item
+ *              plays the message to the parent's node and wakes the parent's
+ *              waiters, and the wait hook reports it to wait4()/waitid()
  *   pid_reserve  write "N" to reserve PID number N in the writer's PID
  *              namespace, "-N" to give it back (krg_pid_reserve() of the
  *              core patch; -EOPNOTSUPP on a stock kernel)
@@ -22,6 +27,10 @@
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/resource.h>
+#include <linux/sched/signal.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/pid.h>
@@ -38,13 +47,15 @@
 enum {
 	C_TASK_NEW, C_FORK_POST, C_EXEC_POST, C_EXIT, C_FREE, C_SIGNAL_REMOTE,
 	C_SYS_SKIP, C_SYS_DEFER, C_SYS_DEFER_ATOMIC, C_PID_RANGE,
-	C_PROC_READDIR, C_PROC_LOOKUP, C_FORK_PRE, C_ANON_FAULT, C_NR
+	C_PROC_READDIR, C_PROC_LOOKUP, C_FORK_PRE, C_ANON_FAULT,
+	C_NOTIFY_PARENT, C_NOTIFY_REMOTE, C_WAIT, C_WAIT_REPORTED, C_NR
 };
 
 static const char *const counter_names[C_NR] = {
 	"task_new", "fork_post", "exec_post", "exit", "free", "signal_remote",
 	"sys_skip", "sys_defer", "sys_defer_atomic", "pid_range",
 	"proc_readdir", "proc_lookup", "fork_pre", "anon_fault",
+	"notify_parent", "notify_remote", "wait", "wait_reported",
 };
 
 static atomic_long_t counters[C_NR];
@@ -54,7 +65,7 @@ static DEFINE_MUTEX(ctl_lock);
 static bool ns_set;
 static struct krg_signal_req last_sig;
 static DEFINE_SPINLOCK(sig_lock);
-static int core_only_result[2];
+static int core_only_result[4];
 /* The core patch's exports, found at load time; NULL on a stock kernel. */
 static int (*pid_reserve)(struct pid_namespace *ns, int nr);
 static void (*pid_unreserve)(struct pid_namespace *ns, int nr);
@@ -195,6 +206,146 @@ static vm_fault_t t_anon_fault(struct vm_fault *vmf)
 	return 0;
 }
 
+/*
+ * Children whose parent is "on another node".  notify_parent (atomic) takes
+ * the exit over and marks the entry EXITED; the work item plays the message
+ * that would reach the parent's node (entry becomes ZOMBIE, the parent's
+ * waiters are woken); the wait hook reports ZOMBIE entries to the parent.
+ */
+enum { RC_FREE, RC_RUNNING, RC_EXITED, RC_ZOMBIE };
+
+struct remote_child {
+	int state;
+	pid_t nr;			/* as the parent sees it */
+	struct pid *pid;		/* the child's, while it runs here */
+	struct pid *parent;		/* the parent's thread group */
+	int exit_code;			/* task->exit_code */
+	uid_t uid;
+};
+
+static struct remote_child rchild[8];
+static DEFINE_SPINLOCK(rchild_lock);	/* taken with interrupts off */
+
+static void rchild_deliver(struct work_struct *w)
+{
+	struct task_struct *parents[ARRAY_SIZE(rchild)];
+	int i, n = 0;
+
+	spin_lock_irq(&rchild_lock);
+	for (i = 0; i < ARRAY_SIZE(rchild); i++) {
+		if (rchild[i].state != RC_EXITED)
+			continue;
+		rchild[i].state = RC_ZOMBIE;
+		parents[n] = get_pid_task(rchild[i].parent, PIDTYPE_TGID);
+		if (parents[n])
+			n++;
+	}
+	spin_unlock_irq(&rchild_lock);
+	while (n--) {
+		krg_hooks_wake_waiters(parents[n]);
+		put_task_struct(parents[n]);
+	}
+}
+static DECLARE_WORK(rchild_work, rchild_deliver);
+
+static void rchild_free(struct remote_child *rc)
+{
+	put_pid(rc->pid);
+	put_pid(rc->parent);
+	memset(rc, 0, sizeof(*rc));
+}
+
+static int t_notify_parent(struct task_struct *t, int sig)
+{
+	int i, ret = KRG_NOTIFY_KERNEL;
+	unsigned long flags;
+
+	count(C_NOTIFY_PARENT);
+	spin_lock_irqsave(&rchild_lock, flags);
+	for (i = 0; i < ARRAY_SIZE(rchild); i++) {
+		struct remote_child *rc = &rchild[i];
+
+		if (rc->state != RC_RUNNING || rc->pid != task_tgid(t))
+			continue;
+		rc->state = RC_EXITED;
+		rc->exit_code = t->exit_code;
+		rc->uid = from_kuid_munged(&init_user_ns, task_uid(t));
+		ret = KRG_NOTIFY_RELEASE;
+		count(C_NOTIFY_REMOTE);
+		schedule_work(&rchild_work);
+		break;
+	}
+	spin_unlock_irqrestore(&rchild_lock, flags);
+	return ret;
+}
+
+static bool rchild_matches(const struct remote_child *rc,
+			   const struct krg_wait *w)
+{
+	if (rc->state == RC_FREE || rc->parent != task_tgid(current))
+		return false;
+	if (w->type == PIDTYPE_MAX)
+		return true;
+	return w->type == PIDTYPE_PID && rc->nr == w->nr;
+}
+
+/* Fills the report as wait_task_zombie() does for a local child. */
+static void rchild_report(const struct remote_child *rc,
+			  const struct krg_wait *w)
+{
+	int code = rc->exit_code;
+
+	if (w->info) {
+		w->info->pid = rc->nr;
+		w->info->uid = rc->uid;
+		if (code & 0x7f) {
+			w->info->cause = code & 0x80 ? CLD_DUMPED : CLD_KILLED;
+			w->info->status = code & 0x7f;
+		} else {
+			w->info->cause = CLD_EXITED;
+			w->info->status = code >> 8;
+		}
+	} else {
+		*w->stat = code;
+	}
+	if (w->rusage)
+		memset(w->rusage, 0, sizeof(*w->rusage));
+}
+
+static int t_wait(const struct krg_wait *w, int notask_error)
+{
+	struct remote_child done = {};
+	int i, ret = notask_error;
+	unsigned long flags;
+
+	count(C_WAIT);
+	spin_lock_irqsave(&rchild_lock, flags);
+	for (i = 0; i < ARRAY_SIZE(rchild); i++) {
+		struct remote_child *rc = &rchild[i];
+
+		if (!rchild_matches(rc, w))
+			continue;
+		if (rc->state != RC_ZOMBIE || !(w->flags & WEXITED)) {
+			ret = 0;	/* it may report later */
+			continue;
+		}
+		rchild_report(rc, w);
+		ret = rc->nr;
+		if (!(w->flags & WNOWAIT)) {
+			done = *rc;
+			memset(rc, 0, sizeof(*rc));
+		}
+		break;
+	}
+	spin_unlock_irqrestore(&rchild_lock, flags);
+	if (ret > 0)
+		count(C_WAIT_REPORTED);
+	/* put_pid() does not sleep: fine while set to sleep. */
+	put_pid(done.pid);
+	put_pid(done.parent);
+	return ret;
+}
+
 static struct krg_hook_ops t_ops = {
 	.name = "krg_hooks_test",
 };
@@ -207,6 +358,16 @@ static const struct krg_hook_ops t_fork_pre_ops = {
 static const struct krg_hook_ops t_anon_fault_ops = {
 	.name = "krg_hooks_test_anon_fault",
 	.anon_fault = t_anon_fault,
+};
+
+static const struct krg_hook_ops t_notify_parent_ops = {
+	.name = "krg_hooks_test_notify_parent",
+	.notify_parent = t_notify_parent,
+};
+
+static const struct krg_hook_ops t_wait_ops = {
+	.name = "krg_hooks_test_wait",
+	.wait = t_wait,
 };
 
 /* One snapshot per open (seq_file), so a reader never sees a torn table. */
@@ -336,8 +497,10 @@ static ssize_t core_only_read(struct file *f, char __user *ubuf, size_t len,
 	char buf[96];
 	int n;
 
-	n = scnprintf(buf, sizeof(buf), "fork_pre %d\nanon_fault %d\n",
-		      core_only_result[0], core_only_result[1]);
+	n = scnprintf(buf, sizeof(buf),
+		      "fork_pre %d\nanon_fault %d\nnotify_parent %d\nwait %d\n",
+		      core_only_result[0], core_only_result[1],
+		      core_only_result[2], core_only_result[3]);
 	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
 }
 
@@ -362,6 +525,46 @@ static ssize_t pid_reserve_write(struct file *f, const char __user *ubuf,
 	err = pid_reserve(ns, nr);
 	return err ?: len;
 }
+
+static ssize_t remote_child_write(struct file *f, const char __user *ubuf,
+				  size_t len, loff_t *ppos)
+{
+	struct remote_child *rc = NULL;
+	struct task_struct *t;
+	char buf[32];
+	int i, nr, err;
+
+	err = read_user_string(ubuf, len, buf, sizeof(buf));
+	if (err)
+		return err;
+	if (kstrtoint(strim(buf), 10, &nr) || nr <= 0)
+		return -EINVAL;
+	if (!t_ops.notify_parent || !t_ops.wait)
+		return -EOPNOTSUPP;
+	rcu_read_lock();
+	t = pid_task(find_vpid(nr), PIDTYPE_TGID);
+	if (!t || !same_thread_group(rcu_dereference(t->real_parent), current)) {
+		rcu_read_unlock();
+		return -ESRCH;	/* not a child of the writer */
+	}
+	spin_lock_irq(&rchild_lock);
+	for (i = 0; i < ARRAY_SIZE(rchild) && !rc; i++)
+		if (rchild[i].state == RC_FREE)
+			rc = &rchild[i];
+	if (rc) {
+		rc->state = RC_RUNNING;
+		rc->nr = nr;
+		rc->pid = get_pid(task_tgid(t));
+		rc->parent = get_pid(task_tgid(current));
+	}
+	spin_unlock_irq(&rchild_lock);
+	rcu_read_unlock();
+	return rc ? len : -ENOSPC;
+}
+
+static const struct file_operations remote_child_fops = {
+	.owner = THIS_MODULE, .write = remote_child_write, .llseek = noop_llseek,
+};
 
 static const struct file_operations reset_fops = {
 	.owner = THIS_MODULE, .write = reset_write, .llseek = noop_llseek,
@@ -447,9 +650,15 @@ static int __init t_init(void)
 		t_ops.fork_pre = t_fork_pre;
 	if (caps.available & BIT(KRG_HOOK_ANON_FAULT))
 		t_ops.anon_fault = t_anon_fault;
+	if (caps.available & BIT(KRG_HOOK_NOTIFY_PARENT))
+		t_ops.notify_parent = t_notify_parent;
+	if (caps.available & BIT(KRG_HOOK_WAIT))
+		t_ops.wait = t_wait;
 
 	core_only_result[0] = try_core_only(&t_fork_pre_ops);
 	core_only_result[1] = try_core_only(&t_anon_fault_ops);
+	core_only_result[2] = try_core_only(&t_notify_parent_ops);
+	core_only_result[3] = try_core_only(&t_wait_ops);
 
 	err = krg_hooks_register(&t_ops);
 	if (err)
@@ -464,18 +673,24 @@ static int __init t_init(void)
 	debugfs_create_file("last_signal", 0444, dir, NULL, &last_signal_fops);
 	debugfs_create_file("core_only", 0444, dir, NULL, &core_only_fops);
 	debugfs_create_file("pid_reserve", 0200, dir, NULL, &pid_reserve_fops);
+	debugfs_create_file("remote_child", 0200, dir, NULL, &remote_child_fops);
 	pr_info("registered, hooks available 0x%x\n", caps.available);
 	return 0;
 }
 
 static void __exit t_exit_module(void)
 {
+	int i;
+
 	debugfs_remove(dir);
 	mutex_lock(&ctl_lock);
 	if (ns_set)
 		krg_hooks_set_cluster_ns(NULL);
 	mutex_unlock(&ctl_lock);
 	krg_hooks_unregister(&t_ops);
+	flush_work(&rchild_work);
+	for (i = 0; i < ARRAY_SIZE(rchild); i++)
+		rchild_free(&rchild[i]);
 	put_core_exports();
 }
 
