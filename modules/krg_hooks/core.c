@@ -30,7 +30,7 @@ struct krgh_core_hooks {
 				      struct dentry *dentry, pid_t tgid);
 	vm_fault_t (*anon_fault)(struct vm_fault *vmf);
 	int (*notify_parent)(struct task_struct *tsk, int sig);
-	int (*do_wait)(const struct krg_wait *w, int notask_error);
+	int (*do_wait)(const struct krg_wait_req *w, int notask_error);
 };
 
 static int (*krgh_core_register)(const struct krgh_core_hooks *hooks);
@@ -119,7 +119,7 @@ static int core_notify_parent(struct task_struct *t, int sig)
 }
 
 /* Preemptible but must not sleep (the waiter is set to sleep): SRCU. */
-static int core_do_wait(const struct krg_wait *w, int notask_error)
+static int core_do_wait(const struct krg_wait_req *w, int notask_error)
 {
 	const struct krg_hook_ops *ops;
 	int ret = notask_error, idx;
@@ -136,8 +136,12 @@ static int core_do_wait(const struct krg_wait *w, int notask_error)
 
 void krg_hooks_wake_waiters(struct task_struct *parent)
 {
-	/* A NULL key: the core patch's child_wait_callback() wakes them all. */
-	if (krgh_core_register)
+	/*
+	 * A NULL key: the core patch's child_wait_callback() wakes them all.
+	 * Only once the kernel took our hooks: that proves its ABI (2+) has
+	 * the NULL-key check.
+	 */
+	if (READ_ONCE(krgh_core_registered))
 		__wake_up_sync_key(&parent->signal->wait_chldexit,
 				   TASK_INTERRUPTIBLE, NULL);
 }
@@ -198,7 +202,7 @@ int krgh_core_sync(u32 want)
 		return 0;
 	if (!on) {
 		krgh_core_unregister(&krgh_core_hooks);	/* waits for callers */
-		krgh_core_registered = false;
+		WRITE_ONCE(krgh_core_registered, false);
 		return 0;
 	}
 	err = krgh_core_register(&krgh_core_hooks);
@@ -206,6 +210,6 @@ int krgh_core_sync(u32 want)
 		pr_err("the core patch refused our hooks: %d\n", err);
 		return err;
 	}
-	krgh_core_registered = true;
+	WRITE_ONCE(krgh_core_registered, true);
 	return 0;
 }

@@ -157,7 +157,8 @@ struct krg_signal_req {
 /* What notify_parent does with the zombie it was shown. */
 enum krg_notify_verdict {
 	KRG_NOTIFY_KERNEL = -1,		/* not ours: the kernel notifies the parent */
-	KRG_NOTIFY_KEEP = 0,		/* reported elsewhere; t stays a zombie */
+	KRG_NOTIFY_KEEP = 0,		/* reported elsewhere; t stays a zombie
+					 * until its local parent reaps it */
 	KRG_NOTIFY_RELEASE = 1,		/* reported elsewhere; release t now */
 };
 
@@ -171,7 +172,7 @@ struct krg_waitid_info {
 
 /*
  * A wait4()/waitid() as the kernel's do_wait() holds it (the core patch's
- * struct krg_wait).  type: PIDTYPE_MAX (any child), PIDTYPE_PID or
+ * struct krg_wait_req).  type: PIDTYPE_MAX (any child), PIDTYPE_PID or
  * PIDTYPE_PGID.  pid is NULL when no local task has the number nr asked for
  * (caller's namespace; nr is 0 for any child, for the caller's own group and
  * for waitid(P_PIDFD)).  flags: WEXITED, WSTOPPED, WNOHANG, WNOWAIT, ...
@@ -179,7 +180,7 @@ struct krg_waitid_info {
  * *info for waitid(), and *rusage when it is not NULL, as the kernel does
  * for a local child.
  */
-struct krg_wait {
+struct krg_wait_req {
 	int type;
 	struct pid *pid;
 	pid_t nr;
@@ -283,11 +284,13 @@ struct krg_hook_ops {
 	vm_fault_t (*anon_fault)(struct vm_fault *vmf);
 	/*
 	 * Core patch only.  atomic (tasklist_lock held for writing, interrupts
-	 * off): t, a cluster task leading an empty thread group, just became a
-	 * zombie (in exit_notify(), or in release_task() of its last thread)
-	 * and its parent is to be notified (SIGCHLD sig, waiters woken).
-	 * Return an enum krg_notify_verdict; a hook taking the report over
-	 * sends it to the real parent itself (queue work: this cannot sleep).
+	 * off): t, a cluster task leading an empty thread group and not traced
+	 * (a tracer is local: the kernel reports to it), just became a zombie
+	 * (in exit_notify(), or in release_task() of its last thread) and its
+	 * parent is to be notified (SIGCHLD sig, waiters woken).  Return an
+	 * enum krg_notify_verdict; a hook taking the report over sends it to
+	 * the real parent itself (queue work: this cannot sleep); the kernel
+	 * still wakes pidfd pollers of t.
 	 */
 	int (*notify_parent)(struct task_struct *t, int sig);
 	/*
@@ -299,7 +302,7 @@ struct krg_hook_ops {
 	 * unless WNOHANG: wake it with krg_hooks_wake_waiters()), else
 	 * notask_error.
 	 */
-	int (*wait)(const struct krg_wait *w, int notask_error);
+	int (*wait)(const struct krg_wait_req *w, int notask_error);
 };
 
 /*

@@ -56,9 +56,9 @@ sys.exit(1 if bad else 0)
 ' <<<"$json"
 }
 
-tap_plan 4
+tap_plan 5
 hooks_run_prog 1 120 hook_events
 hooks_node_setup 1 && nexec 1 -- modprobe krg_hooks_test || die "modprobe krg_hooks_test failed"
 tap_check "krgadm check shows the backend and every hook" krgadm_check_hooks
-hooks_unload 1
+tap_check "consumer and krg_hooks unload after krgadm check" hooks_unload 1
 tap_exit

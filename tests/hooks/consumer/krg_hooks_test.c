@@ -18,7 +18,9 @@
  *              another node" (core patch only): notify_parent takes its
  *              exit over (the kernel releases it, no SIGCHLD), a work item
  *              plays the message to the parent's node and wakes the parent's
- *              waiters, and the wait hook reports it to wait4()/waitid()
+ *              waiters, and the wait hook reports it to wait4()/waitid();
+ *              -ESRCH if N is not the writer's child or has exited,
+ *              -EEXIST if it is marked already
  *   pid_reserve  write "N" to reserve PID number N in the writer's PID
  *              namespace, "-N" to give it back (krg_pid_reserve() of the
  *              core patch; -EOPNOTSUPP on a stock kernel)
@@ -219,8 +221,8 @@ struct remote_child {
 	pid_t nr;			/* as the parent sees it */
 	struct pid *pid;		/* the child's, while it runs here */
 	struct pid *parent;		/* the parent's thread group */
-	int exit_code;			/* task->exit_code */
-	uid_t uid;
+	int exit_code;			/* as wait_task_zombie() takes it */
+	kuid_t uid;
 };
 
 static struct remote_child rchild[8];
@@ -268,8 +270,9 @@ static int t_notify_parent(struct task_struct *t, int sig)
 		if (rc->state != RC_RUNNING || rc->pid != task_tgid(t))
 			continue;
 		rc->state = RC_EXITED;
-		rc->exit_code = t->exit_code;
-		rc->uid = from_kuid_munged(&init_user_ns, task_uid(t));
+		rc->exit_code = t->signal->flags & SIGNAL_GROUP_EXIT ?
+				t->signal->group_exit_code : t->exit_code;
+		rc->uid = task_uid(t);
 		ret = KRG_NOTIFY_RELEASE;
 		count(C_NOTIFY_REMOTE);
 		schedule_work(&rchild_work);
@@ -280,7 +283,7 @@ static int t_notify_parent(struct task_struct *t, int sig)
 }
 
 static bool rchild_matches(const struct remote_child *rc,
-			   const struct krg_wait *w)
+			   const struct krg_wait_req *w)
 {
 	if (rc->state == RC_FREE || rc->parent != task_tgid(current))
 		return false;
@@ -289,15 +292,18 @@ static bool rchild_matches(const struct remote_child *rc,
 	return w->type == PIDTYPE_PID && rc->nr == w->nr;
 }
 
-/* Fills the report as wait_task_zombie() does for a local child. */
+/*
+ * Fills the report as wait_task_zombie() does for a local child.  A test
+ * double: process-group waits, __WCLONE and __WNOTHREAD are not played.
+ */
 static void rchild_report(const struct remote_child *rc,
-			  const struct krg_wait *w)
+			  const struct krg_wait_req *w)
 {
 	int code = rc->exit_code;
 
 	if (w->info) {
 		w->info->pid = rc->nr;
-		w->info->uid = rc->uid;
+		w->info->uid = from_kuid_munged(current_user_ns(), rc->uid);
 		if (code & 0x7f) {
 			w->info->cause = code & 0x80 ? CLD_DUMPED : CLD_KILLED;
 			w->info->status = code & 0x7f;
@@ -312,7 +318,7 @@ static void rchild_report(const struct remote_child *rc,
 		memset(w->rusage, 0, sizeof(*w->rusage));
 }
 
-static int t_wait(const struct krg_wait *w, int notask_error)
+static int t_wait(const struct krg_wait_req *w, int notask_error)
 {
 	struct remote_child done = {};
 	int i, ret = notask_error;
@@ -325,10 +331,12 @@ static int t_wait(const struct krg_wait *w, int notask_error)
 
 		if (!rchild_matches(rc, w))
 			continue;
-		if (rc->state != RC_ZOMBIE || !(w->flags & WEXITED)) {
+		if (rc->state != RC_ZOMBIE) {
 			ret = 0;	/* it may report later */
 			continue;
 		}
+		if (!(w->flags & WEXITED))
+			continue;	/* a zombie has nothing else to report */
 		rchild_report(rc, w);
 		ret = rc->nr;
 		if (!(w->flags & WNOWAIT)) {
@@ -548,10 +556,23 @@ static ssize_t remote_child_write(struct file *f, const char __user *ubuf,
 		return -ESRCH;	/* not a child of the writer */
 	}
 	spin_lock_irq(&rchild_lock);
-	for (i = 0; i < ARRAY_SIZE(rchild) && !rc; i++)
-		if (rchild[i].state == RC_FREE)
-			rc = &rchild[i];
-	if (rc) {
+	for (i = 0; i < ARRAY_SIZE(rchild); i++) {
+		if (rchild[i].state == RC_FREE) {
+			if (!rc)
+				rc = &rchild[i];
+		} else if (rchild[i].pid == task_tgid(t)) {
+			err = -EEXIST;		/* marked already */
+		}
+	}
+	if (!err && !rc)
+		err = -ENOSPC;
+	/*
+	 * exit_notify() sets exit_state before it calls notify_parent, which
+	 * takes rchild_lock: seen 0 here, the exit will find this entry.
+	 */
+	if (!err && READ_ONCE(t->exit_state))
+		err = -ESRCH;	/* exited already: the kernel reported it */
+	if (!err) {
 		rc->state = RC_RUNNING;
 		rc->nr = nr;
 		rc->pid = get_pid(task_tgid(t));
@@ -559,7 +580,7 @@ static ssize_t remote_child_write(struct file *f, const char __user *ubuf,
 	}
 	spin_unlock_irq(&rchild_lock);
 	rcu_read_unlock();
-	return rc ? len : -ENOSPC;
+	return err ?: len;
 }
 
 static const struct file_operations remote_child_fops = {
