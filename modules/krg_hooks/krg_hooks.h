@@ -26,9 +26,9 @@
  *
  * Backends: on a kernel with the core patch (core-patch/, detected at load
  * with symbol_get) fork_pre, anon_fault, notify_parent, wait, pid_range and
- * the /proc hooks use its entry points; otherwise the stock backend uses tracepoints, sys_enter,
- * a kprobe and ftrace.  The task life-cycle and syscall hooks use tracepoints
- * on both.
+ * the /proc hooks use its entry points; otherwise the stock backend uses
+ * tracepoints, sys_enter, a kprobe and ftrace.  The task life-cycle and
+ * syscall hooks use tracepoints on both.
  *
  * Context of each callback is given beside it.  "atomic" callbacks run with
  * preemption (and for pid_range, interrupts) disabled: they must not sleep.

@@ -29,18 +29,18 @@
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
-#include <linux/resource.h>
-#include <linux/sched/signal.h>
-#include <linux/wait.h>
-#include <linux/workqueue.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
+#include <linux/resource.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <asm/unistd.h>
 
 #include <krg_hooks/krg_hooks.h>
@@ -50,14 +50,14 @@ enum {
 	C_TASK_NEW, C_FORK_POST, C_EXEC_POST, C_EXIT, C_FREE, C_SIGNAL_REMOTE,
 	C_SYS_SKIP, C_SYS_DEFER, C_SYS_DEFER_ATOMIC, C_PID_RANGE,
 	C_PROC_READDIR, C_PROC_LOOKUP, C_FORK_PRE, C_ANON_FAULT,
-	C_NOTIFY_PARENT, C_NOTIFY_REMOTE, C_WAIT, C_WAIT_REPORTED, C_NR
+	C_NOTIFY_PARENT, C_NOTIFY_REMOTE, C_WAIT_REPORTED, C_NR
 };
 
 static const char *const counter_names[C_NR] = {
 	"task_new", "fork_post", "exec_post", "exit", "free", "signal_remote",
 	"sys_skip", "sys_defer", "sys_defer_atomic", "pid_range",
 	"proc_readdir", "proc_lookup", "fork_pre", "anon_fault",
-	"notify_parent", "notify_remote", "wait", "wait_reported",
+	"notify_parent", "notify_remote", "wait_reported",
 };
 
 static atomic_long_t counters[C_NR];
@@ -250,6 +250,7 @@ static void rchild_deliver(struct work_struct *w)
 }
 static DECLARE_WORK(rchild_work, rchild_deliver);
 
+/* put_pid() never sleeps: callable under rchild_lock, or set to sleep. */
 static void rchild_free(struct remote_child *rc)
 {
 	put_pid(rc->pid);
@@ -320,11 +321,9 @@ static void rchild_report(const struct remote_child *rc,
 
 static int t_wait(const struct krg_wait_req *w, int notask_error)
 {
-	struct remote_child done = {};
 	int i, ret = notask_error;
 	unsigned long flags;
 
-	count(C_WAIT);
 	spin_lock_irqsave(&rchild_lock, flags);
 	for (i = 0; i < ARRAY_SIZE(rchild); i++) {
 		struct remote_child *rc = &rchild[i];
@@ -339,18 +338,13 @@ static int t_wait(const struct krg_wait_req *w, int notask_error)
 			continue;	/* a zombie has nothing else to report */
 		rchild_report(rc, w);
 		ret = rc->nr;
-		if (!(w->flags & WNOWAIT)) {
-			done = *rc;
-			memset(rc, 0, sizeof(*rc));
-		}
+		if (!(w->flags & WNOWAIT))
+			rchild_free(rc);
 		break;
 	}
 	spin_unlock_irqrestore(&rchild_lock, flags);
 	if (ret > 0)
 		count(C_WAIT_REPORTED);
-	/* put_pid() does not sleep: fine while set to sleep. */
-	put_pid(done.pid);
-	put_pid(done.parent);
 	return ret;
 }
 
