@@ -162,10 +162,13 @@ void krgp_serve_syscall(struct krgp_req *req)
 
 /* ---- in the caller ----------------------------------------------------- */
 
+/* Only this node can answer: the PID is here, or its home is (ESRCH). */
 static bool krgp_sys_local(pid_t pid)
 {
 	bool local;
 
+	if (krgp_pid_is_local_slice(pid) || pid >= PID_MAX_LIMIT)
+		return true;
 	rcu_read_lock();
 	local = find_vpid(pid) != NULL;
 	rcu_read_unlock();
