@@ -25,6 +25,7 @@
 #include "leave.h"
 #include "procfs.h"
 #include "rpc.h"
+#include "task_table.h"
 
 #define KRGP_KILL_WAIT_MS	10000
 #define KRGP_MSG_LEN		80
@@ -160,6 +161,7 @@ static void krgp_memb_notify(struct krg_comm_notifier *nb,
 		break;
 	case KRG_COMM_NODE_DOWN:
 	case KRG_COMM_NODE_FAILED:
+		krgp_owners_forget();
 		krgp_cluster_stat_node(node, false);
 		break;
 	default:

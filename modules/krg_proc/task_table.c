@@ -61,108 +61,6 @@ int krgp_locate(pid_t pid)
 	return krg_comm_node_state(home) == KRG_NODE_ONLINE ? home : -ESRCH;
 }
 
-/* ---- the PIDs of a node, for /proc listings -------------------------------- */
-
-void krgp_serve_pids(struct krgp_req *req)
-{
-	const struct krgp_pids_req *r = req->body;
-	u32 from = le32_to_cpu(r->from), max = le32_to_cpu(r->max);
-	struct pid_namespace *ns;
-	__le32 *buf;
-	unsigned int n = 0, batch;
-	struct pid *pid;
-	int nr;
-
-	if (!max || max > KRGP_PIDS_MAX || from >= PID_MAX_LIMIT) {
-		krgp_reply(req, -EINVAL, NULL, 0);
-		return;
-	}
-	buf = kvmalloc_array(max, sizeof(*buf), GFP_KERNEL);
-	if (!buf) {
-		krgp_reply(req, -ENOMEM, NULL, 0);
-		return;
-	}
-	nr = max_t(u32, from, 2);
-	while (n < max) {
-		/* Bounded RCU sections: a node may hold thousands of PIDs. */
-		rcu_read_lock();
-		ns = krgp_env_ns_rcu();
-		for (batch = 0, pid = ns ? find_ge_pid(nr, ns) : NULL;
-		     pid && n < max && batch < 256;
-		     batch++, pid = find_ge_pid(nr, ns)) {
-			nr = pid_nr_ns(pid, ns);
-			if (nr > 1 && pid_task(pid, PIDTYPE_TGID))
-				buf[n++] = cpu_to_le32(nr);
-			nr++;
-		}
-		rcu_read_unlock();
-		if (!pid)
-			break;
-		cond_resched();
-	}
-	krgp_reply(req, 0, buf, n * sizeof(*buf));
-	kvfree(buf);
-}
-
-static int krgp_pid_cmp(const void *a, const void *b)
-{
-	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-int krgp_remote_pids(struct pid_namespace *ns, pid_t from, pid_t *pids,
-		     unsigned int max)
-{
-	struct krgp_pids_req r = {
-		.from = cpu_to_le32(from < 0 ? 0 : from),
-		.max = cpu_to_le32(min_t(u32, max, KRGP_PIDS_MAX)),
-	};
-	struct krgp_multi *m;
-	unsigned int i, j, n = 0, total = 0;
-	pid_t *all;
-
-	if (!max)
-		return 0;
-	m = krgp_call_online(NULL, false, KRGP_OP_PIDS, &r, sizeof(r));
-	if (IS_ERR(m))
-		return PTR_ERR(m);
-	for (i = 0; i < m->count; i++)
-		if (m->r[i].status >= 0)
-			total += m->r[i].len / sizeof(__le32);
-	all = kvmalloc_array(max_t(unsigned int, total, 1), sizeof(*all),
-			     GFP_KERNEL);
-	if (!all) {
-		krgp_multi_free(m);
-		return -ENOMEM;
-	}
-	for (i = 0; i < m->count; i++) {
-		const __le32 *p = m->r[i].data;
-		unsigned int cnt = m->r[i].len / sizeof(__le32);
-
-		if (m->r[i].status < 0 || m->r[i].len % sizeof(__le32) ||
-		    cnt > KRGP_PIDS_MAX) {
-			if (m->r[i].status >= 0)
-				atomic_long_inc(&krgp_rpc_bad);
-			continue;
-		}
-		for (j = 0; j < cnt; j++) {
-			u32 v = le32_to_cpu(p[j]);
-
-			/* Another node's answer: only PIDs it may hold. */
-			if (v >= from && v > 1 && v < PID_MAX_LIMIT)
-				all[n++] = v;
-		}
-	}
-	krgp_multi_free(m);
-	sort(all, n, sizeof(*all), krgp_pid_cmp, NULL);
-	for (i = 0, j = 0; i < n && j < max; i++)
-		if (!j || all[i] != pids[j - 1])
-			pids[j++] = all[i];
-	kvfree(all);
-	return j;
-}
-
 /* ---- who owns /proc/<pid> ---------------------------------------------------- */
 
 static void krgp_pid_owner(struct task_struct *t, struct krgp_pid_info *info)
@@ -189,6 +87,196 @@ static void krgp_pid_owner(struct task_struct *t, struct krgp_pid_info *info)
 	info->dumpable = cpu_to_le32(dumpable);
 }
 
+/* ---- the PIDs of a node, for /proc listings -------------------------------- */
+
+void krgp_serve_pids(struct krgp_req *req)
+{
+	const struct krgp_pids_req *r = req->body;
+	u32 from = le32_to_cpu(r->from), max = le32_to_cpu(r->max);
+	struct krgp_pid_info *buf;
+	struct task_struct *tasks[64];
+	struct pid_namespace *ns;
+	unsigned int n = 0, batch, i;
+	struct task_struct *t;
+	struct krgp_env *env;
+	struct pid *pid;
+	int nr;
+
+	if (!max || max > KRGP_PIDS_MAX || from >= PID_MAX_LIMIT) {
+		krgp_reply(req, -EINVAL, NULL, 0);
+		return;
+	}
+	env = krgp_env_get();
+	if (!env) {
+		krgp_reply(req, 0, NULL, 0);	/* no environment: no process */
+		return;
+	}
+	ns = env->ns;
+	buf = kvmalloc_array(max, sizeof(*buf), GFP_KERNEL);
+	if (!buf) {
+		krgp_env_put(env);
+		krgp_reply(req, -ENOMEM, NULL, 0);
+		return;
+	}
+	nr = max_t(u32, from, 2);
+	while (n < max) {
+		/* Bounded RCU sections: a node may hold thousands of PIDs. */
+		rcu_read_lock();
+		for (batch = 0, pid = find_ge_pid(nr, ns);
+		     pid && n + batch < max && batch < ARRAY_SIZE(tasks);
+		     pid = find_ge_pid(nr, ns)) {
+			nr = pid_nr_ns(pid, ns);
+			t = pid_task(pid, PIDTYPE_TGID);
+			if (nr > 1 && t)
+				tasks[batch++] = get_task_struct(t);
+			nr++;
+		}
+		rcu_read_unlock();
+		/* The owners outside RCU: task_lock() may sleep-wait. */
+		for (i = 0; i < batch; i++) {
+			buf[n].pid = cpu_to_le32(task_tgid_nr_ns(tasks[i], ns));
+			krgp_pid_owner(tasks[i], &buf[n]);
+			put_task_struct(tasks[i]);
+			n++;
+		}
+		if (!pid)
+			break;
+		cond_resched();
+	}
+	krgp_env_put(env);
+	krgp_reply(req, 0, buf, n * sizeof(*buf));
+	kvfree(buf);
+}
+
+/*
+ * The owners of the PIDs the last listing returned, for one second: ps lists
+ * /proc and then opens /proc/<pid>/stat of each, so its lookups need not ask
+ * again whose they are.  A process that ended meanwhile fails at open, as it
+ * would locally between readdir and open.
+ */
+#define KRGP_OWNER_CACHE_MS	1000
+
+struct krgp_owner_cache {
+	unsigned long stamp;		/* jiffies */
+	unsigned int n;
+	struct rcu_head rcu;
+	struct krgp_pid_info info[];	/* ascending pid */
+};
+
+static struct krgp_owner_cache __rcu *krgp_owners;
+static DEFINE_SPINLOCK(krgp_owners_lock);
+
+static void krgp_owners_set(struct krgp_owner_cache *c)
+{
+	struct krgp_owner_cache *old;
+
+	spin_lock(&krgp_owners_lock);
+	old = rcu_replace_pointer(krgp_owners, c,
+				  lockdep_is_held(&krgp_owners_lock));
+	spin_unlock(&krgp_owners_lock);
+	if (old)
+		kvfree_rcu(old, rcu);
+}
+
+void krgp_owners_forget(void)
+{
+	krgp_owners_set(NULL);
+}
+
+static bool krgp_owners_find(pid_t pid, struct krgp_pid_info *info)
+{
+	struct krgp_owner_cache *c;
+	unsigned int lo, hi, mid;
+	bool found = false;
+
+	rcu_read_lock();
+	c = rcu_dereference(krgp_owners);
+	if (c && time_before(jiffies, c->stamp +
+			     msecs_to_jiffies(KRGP_OWNER_CACHE_MS))) {
+		for (lo = 0, hi = c->n; lo < hi;) {
+			mid = lo + (hi - lo) / 2;
+			if (le32_to_cpu(c->info[mid].pid) < pid) {
+				lo = mid + 1;
+			} else {
+				hi = mid;
+			}
+		}
+		if (lo < c->n && le32_to_cpu(c->info[lo].pid) == pid) {
+			*info = c->info[lo];
+			found = true;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+static int krgp_info_cmp(const void *a, const void *b)
+{
+	u32 x = le32_to_cpu(((const struct krgp_pid_info *)a)->pid);
+	u32 y = le32_to_cpu(((const struct krgp_pid_info *)b)->pid);
+
+	return x < y ? -1 : x > y;
+}
+
+int krgp_remote_pids(struct pid_namespace *ns, pid_t from, pid_t *pids,
+		     unsigned int max)
+{
+	struct krgp_pids_req r = {
+		.from = cpu_to_le32(from < 0 ? 0 : from),
+		.max = cpu_to_le32(min_t(u32, max, KRGP_PIDS_MAX)),
+	};
+	struct krgp_owner_cache *c;
+	struct krgp_multi *m;
+	unsigned int i, j, n = 0, total = 0;
+
+	if (!max)
+		return 0;
+	m = krgp_call_online(NULL, false, KRGP_OP_PIDS, &r, sizeof(r));
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	for (i = 0; i < m->count; i++)
+		if (m->r[i].status >= 0)
+			total += m->r[i].len / sizeof(struct krgp_pid_info);
+	c = kvmalloc(struct_size(c, info, max_t(unsigned int, total, 1)),
+		     GFP_KERNEL);
+	if (!c) {
+		krgp_multi_free(m);
+		return -ENOMEM;
+	}
+	for (i = 0; i < m->count; i++) {
+		const struct krgp_pid_info *p = m->r[i].data;
+		unsigned int cnt = m->r[i].len / sizeof(*p);
+
+		if (m->r[i].status < 0 || m->r[i].len % sizeof(*p) ||
+		    cnt > KRGP_PIDS_MAX) {
+			if (m->r[i].status >= 0)
+				atomic_long_inc(&krgp_rpc_bad);
+			continue;
+		}
+		for (j = 0; j < cnt; j++) {
+			u32 v = le32_to_cpu(p[j].pid);
+
+			/* Another node's answer: only PIDs it may hold. */
+			if (v >= from && v > 1 && v < PID_MAX_LIMIT)
+				c->info[n++] = p[j];
+		}
+	}
+	krgp_multi_free(m);
+	sort(c->info, n, sizeof(c->info[0]), krgp_info_cmp, NULL);
+	for (i = 0, j = 0; i < n && j < max; i++) {
+		pid_t v = le32_to_cpu(c->info[i].pid);
+
+		if (j && v == pids[j - 1])
+			continue;
+		pids[j] = v;
+		c->info[j++] = c->info[i];
+	}
+	c->n = j;
+	c->stamp = jiffies;
+	krgp_owners_set(c);
+	return j;
+}
+
 void krgp_serve_pid_info(struct krgp_req *req)
 {
 	const struct krgp_pid_req *r = req->body;
@@ -213,6 +301,8 @@ int krgp_remote_pid_info(pid_t pid, struct krgp_pid_info *info)
 
 	if (node < 0 || node == krg_comm_self())
 		return -ESRCH;	/* its home is here: not a remote process */
+	if (krgp_owners_find(pid, info))
+		return 0;
 	ret = krgp_call(node, KRGP_OP_PID_INFO, &r, sizeof(r), &reply, &len);
 	if (ret < 0)
 		return ret == -EHOSTDOWN ? -ESRCH : ret;

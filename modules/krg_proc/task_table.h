@@ -29,8 +29,13 @@ int krgp_locate(pid_t pid);
 int krgp_remote_pids(struct pid_namespace *ns, pid_t from, pid_t *pids,
 		     unsigned int max);
 
-/* PID_INFO of a process on another node (owner of its /proc entries). */
+/*
+ * PID_INFO of a process on another node (owner of its /proc entries); from
+ * the last listing when it is under a second old.
+ */
 int krgp_remote_pid_info(pid_t pid, struct krgp_pid_info *info);
+/* A node failed or left: its processes' owners are stale. */
+void krgp_owners_forget(void);
 
 /*
  * Process records of every online node in nodes (KRG_MAX_NODES bits; NULL =

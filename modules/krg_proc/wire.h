@@ -60,7 +60,10 @@ struct krgp_wire_cred {
 	__le32 groups[KRGP_WIRE_GROUPS];
 };
 
-/* KRGP_OP_PIDS: -> __le32 tgids[] ascending, all >= from, at most max. */
+/*
+ * KRGP_OP_PIDS: -> struct krgp_pid_info[] (the owner of each /proc/<pid>,
+ * as PID_INFO gives it), ascending, all >= from, at most max.
+ */
 struct krgp_pids_req {
 	__le32 from;
 	__le32 max;		/* 1 .. KRGP_PIDS_MAX */
