@@ -36,6 +36,9 @@ void krgp_caps_get_default(struct krg_caps *caps);
 /* Validates the subset rules; -EINVAL or -ENOSYS (unknown bits). */
 int krgp_caps_check(const struct krg_caps *caps);
 
+/* Processes whose capability record could not be allocated at fork. */
+extern atomic_long_t krgp_caps_nomem;
+
 /* Forgets every process (the environment ended). */
 void krgp_caps_clear(void);
 

@@ -112,8 +112,9 @@ int krgp_leave_check(const unsigned long *nodes, bool kill,
 		res = m->r[i].data;
 		if (m->r[i].status < 0)
 			continue;	/* failed meanwhile: nothing left there */
-		if (m->r[i].len < sizeof(*res) ||
-		    (count = le32_to_cpu(res->count)) > KRGP_LEAVE_LIST ||
+		count = m->r[i].len >= sizeof(*res) ?
+			le32_to_cpu(res->count) : KRGP_LEAVE_LIST + 1;
+		if (count > KRGP_LEAVE_LIST ||
 		    m->r[i].len != sizeof(*res) + count * sizeof(*procs)) {
 			atomic_long_inc(&krgp_rpc_bad);
 			ret = -EIO;

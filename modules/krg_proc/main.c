@@ -23,8 +23,6 @@
 
 static struct krg_debugfs krg_proc_debugfs;
 
-extern atomic_long_t krgp_caps_nomem;
-
 /* debugfs kerrighed/krg_proc/stats: counters for tests and debugging. */
 static int krgp_stats_show(struct seq_file *m, void *v)
 {

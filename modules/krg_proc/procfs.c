@@ -167,7 +167,9 @@ static struct dentry *krgp_instantiate(struct dentry *dentry, umode_t mode,
 	inode->i_mode = mode;
 	inode->i_uid = uid;
 	inode->i_gid = gid;
-	inode->i_mtime = inode->i_atime = inode->i_ctime = current_time(inode);
+	inode->i_mtime = current_time(inode);
+	inode->i_atime = inode->i_mtime;
+	inode->i_ctime = inode->i_mtime;
 	inode->i_private = (void *)key;
 	switch (mode & S_IFMT) {
 	case S_IFDIR:
@@ -517,6 +519,7 @@ void krgp_procfs_exit(void)
 	unsigned long id;
 
 	WRITE_ONCE(krgp_procfs_dead, true);
+	/* Pairs with krgp_enter(): a caller sees dead or we see its count. */
 	smp_mb();
 	cancel_delayed_work_sync(&krgp_prune_work);
 	xa_for_each(&krgp_inodes, id, inode) {
