@@ -12,6 +12,8 @@
 #   make bench             benchmarks (tests/bench/run), ratios against raw TCP
 #   make demo              boot a virtual cluster and show it working
 #   make dkms-install [KVER=...]   /  make dkms-uninstall
+#   make install [PREFIX=/usr] [DESTDIR=...]   the tools, man pages, completion,
+#                          systemd unit (krg setuid root)  /  make uninstall
 #   make style             checkpatch on modules/ and tools/ C files
 #   make sparse            modules built with sparse (C=2)
 #   make clean
@@ -43,7 +45,7 @@ TOOL_DIRS = $(patsubst %/Makefile,%,$(sort $(wildcard tools/lib*/Makefile)) \
 	$(filter-out $(wildcard tools/lib*/Makefile),$(sort $(wildcard tools/*/Makefile))))
 
 .PHONY: all modules tools deps check check-kernels check-debug bench demo dkms-src \
-	dkms-install dkms-uninstall style sparse clean
+	dkms-install dkms-uninstall install uninstall style sparse clean
 
 all: modules tools
 
@@ -118,6 +120,35 @@ dkms-uninstall:
 	@command -v dkms >/dev/null || { echo "error: dkms not installed" >&2; exit 1; }
 	-dkms remove kerrighed/$(VERSION) --all
 	rm -rf $(DKMS_SRC)
+
+# The user-space half of a node: krgadm, krgd and krginit (administration,
+# sbin), krg (users, bin; setuid root: joining the cluster's PID namespace
+# needs CAP_SYS_ADMIN, and krg drops it for everything else), man pages,
+# bash completion and the systemd unit, which runs $(PREFIX)/sbin/krgadm.
+PREFIX ?= /usr
+SYSTEMD_UNIT_DIR ?= /lib/systemd/system
+INSTALL_FILES := $(PREFIX)/sbin/krgadm $(PREFIX)/sbin/krgd $(PREFIX)/sbin/krginit \
+	$(PREFIX)/bin/krg $(PREFIX)/share/man/man1/krg.1 $(PREFIX)/share/man/man5/kerrighed-cluster.conf.5 \
+	$(PREFIX)/share/man/man8/krgadm.8 $(PREFIX)/share/man/man8/krgd.8 \
+	$(PREFIX)/share/bash-completion/completions/krgadm \
+	$(PREFIX)/share/bash-completion/completions/krg $(SYSTEMD_UNIT_DIR)/kerrighed.service
+
+install: tools
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	install -m 0755 $(BINDIR)/krgadm $(BINDIR)/krgd $(BINDIR)/krginit $(DESTDIR)$(PREFIX)/sbin/
+	install -m 4755 $(BINDIR)/krg $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 tools/man/krg.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 tools/man/kerrighed-cluster.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 tools/man/krgadm.8 tools/man/krgd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 tools/completion/krgadm tools/completion/krg \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/
+	install -m 0644 tools/systemd/kerrighed.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALL_FILES))
 
 # checkpatch.pl is not in Debian's headers packages: take it (and the files it
 # reads) from linux-source-6.1 once, under build/.
