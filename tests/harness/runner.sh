@@ -4,7 +4,8 @@
 # Tests of tests/run on fixture suites (tests/harness/fixtures/) with a fake
 # vcluster: pass/fail/skip/timeout/TAP counting, kselftest_harness.h
 # programs built by lib.mk, the environment given to scripts, the console
-# scan, --reuse, cluster teardown on exit and on Ctrl-C, and the closing line.
+# scan, --reuse, cluster teardown on exit and on Ctrl-C, SUITE:TEST
+# selection, and the closing line.
 set -u
 . "$KRG_TOP/tests/lib/krg.sh"
 
@@ -41,7 +42,7 @@ has() {
 	if grep -qE "$2" "$work/out"; then tap_ok "$1"; else tap_fail "$1"; log "no /$2/"; fi
 }
 
-tap_plan 20
+tap_plan 26
 
 # hostmix: pass.sh pass; skip.sh skip; tap.sh ok/not ok/skip; slow.sh timeout;
 # planned.sh 1 of 3 planned; harness_fixture pass/fail/skip.
@@ -151,5 +152,32 @@ fi
 expect_run "all passing: exit 0" 0 "1 passed, 0 failed, 0 skipped" hostgood
 expect_run "unknown suite is an error" 2 "tests/run: no suite 'nosuch' (no tests/nosuch/Makefile)" nosuch
 runner --list hostmix >"$work/out" 2>&1
-has "--list shows tests" '^  script slow.sh$'
+has "--list shows tests" '^  hostmix:slow.sh \(script\)$'
+
+# SUITE:TEST: only the named tests (".sh" may be left out), in the suite's
+# order; a whole suite named as well wins; an unknown test is an error.
+expect_run "SUITE:TEST runs only those tests" 1 "2 passed, 1 failed, 1 skipped" hostmix:tap.sh hostmix:pass
+if grep -qE 'hostmix:(harness_fixture|skip|slow|planned)' "$work/out" ||
+	[ "$(sed -nE 's/^ok ([0-9]+) hostmix:(pass.sh|tap.sh:first).*/\1/p' "$work/out" | tr '\n' ' ')" != "1 2 " ]; then
+	sed 's/^/#   /' "$work/out"
+	tap_fail "SUITE:TEST: nothing else ran, suite order kept"
+else
+	tap_ok "SUITE:TEST: nothing else ran, suite order kept"
+fi
+expect_run "SUITE and SUITE:TEST: the whole suite runs" 1 "4 passed, 4 failed, 3 skipped" hostmix:skip hostmix
+expect_run "unknown test is an error" 2 \
+	"tests/run: suite 'hostmix' has no test 'nosuch'; its tests: harness_fixture pass.sh skip.sh tap.sh slow.sh planned.sh" \
+	hostmix:nosuch
+# A cluster suite's C program alone: the cluster boots, env.sh (which plants
+# a console BUG line) does not run.
+: >"$FAKE_STATE/calls"
+expect_run "SUITE:TEST of a cluster suite" 1 "4 passed, 1 failed, 1 skipped" clusterenv:harness_fixture
+runner --list hostmix:slow hostgood >"$work/out" 2>&1
+if [ "$(grep -c '^  ' "$work/out")" = 2 ] && grep -q '^  hostmix:slow.sh (script)$' "$work/out" &&
+	grep -q '^  hostgood:ok.sh (script)$' "$work/out"; then
+	tap_ok "--list SUITE:TEST lists only that test"
+else
+	sed 's/^/#   /' "$work/out"
+	tap_fail "--list SUITE:TEST lists only that test"
+fi
 tap_exit
