@@ -42,7 +42,7 @@ has() {
 	if grep -qE "$2" "$work/out"; then tap_ok "$1"; else tap_fail "$1"; log "no /$2/"; fi
 }
 
-tap_plan 26
+tap_plan 29
 
 # hostmix: pass.sh pass; skip.sh skip; tap.sh ok/not ok/skip; slow.sh timeout;
 # planned.sh 1 of 3 planned; harness_fixture pass/fail/skip.
@@ -59,15 +59,38 @@ fi
 
 # clusterenv: env.sh checks the environment and plants a BUG line on node 2.
 : >"$FAKE_STATE/calls"
-expect_run "cluster suite counts and console scan" 1 "4 passed, 2 failed, 1 skipped" clusterenv
+expect_run "cluster suite counts and console scan" 1 "3 passed, 2 failed, 1 skipped" clusterenv
 has "console hit named and printed" '^not ok [0-9]+ console-clean node2'
 has "console line shown" 'BUG: kernel NULL pointer dereference \(fixture\)'
-if grep -q '^krgfix up -n 3 --smp 1$' "$FAKE_STATE/calls" && grep -q '^krgfix down' "$FAKE_STATE/calls" &&
+if grep -q '^krgfix up -n 2 --smp 1$' "$FAKE_STATE/calls" && grep -q '^krgfix down' "$FAKE_STATE/calls" &&
 	[ ! -e "$FAKE_STATE/krgfix.nodes" ]; then
-	tap_ok "booted 3 nodes and brought them down"
+	tap_ok "booted the 2 nodes the suite asks for and brought them down"
 else
 	sed 's/^/#   /' "$FAKE_STATE/calls"
-	tap_fail "booted 3 nodes and brought them down"
+	tap_fail "booted the 2 nodes the suite asks for and brought them down"
+fi
+
+# Cluster shapes: suites with the same smp share one cluster (as many nodes
+# as the largest asks); another smp gets a cluster of its own, after the
+# first is down, and per-node results name their cluster.
+: >"$FAKE_STATE/calls"
+runner clusterenv clusterconfig >"$work/out" 2>&1
+if [ "$(grep -c ' up ' "$FAKE_STATE/calls")" = 1 ] && grep -q '^krgfix up -n 2 --smp 1$' "$FAKE_STATE/calls"; then
+	tap_ok "suites of one smp share a cluster"
+else
+	sed 's/^/#   /' "$FAKE_STATE/calls"
+	tap_fail "suites of one smp share a cluster"
+fi
+: >"$FAKE_STATE/calls"
+expect_run "suites of another smp: a cluster each, counted" 1 "5 passed, 2 failed, 1 skipped" clusterenv clustersmp
+if [ "$(grep -E '^krgfix (up|down)' "$FAKE_STATE/calls" | sed 's/ *$//' | uniq | tr '\n' '|')" = \
+	"krgfix down|krgfix up -n 2 --smp 1|krgfix down|krgfix up -n 1 --smp 2 --no-build|krgfix down|" ] &&
+	grep -qE '^not ok [0-9]+ console-clean node2 smp1' "$work/out" &&
+	grep -qE '^ok [0-9]+ console-clean node1 smp2' "$work/out" && grep -qE '^ok [0-9]+ clustersmp:shape.sh' "$work/out"; then
+	tap_ok "one cluster after the other, results named by cluster"
+else
+	sed 's/^/#   /' "$FAKE_STATE/calls" "$work/out"
+	tap_fail "one cluster after the other, results named by cluster"
 fi
 
 # --reuse: an old BUG line from before the run is not this run's failure,
@@ -113,7 +136,7 @@ fi
 # A suite's config file is checked against the nodes' kernel configuration.
 if [ -r "/usr/src/linux-headers-$("$KRG_TOP/scripts/kabi" 2>/dev/null)/.config" ]; then
 	expect_run "config option missing from the kernel fails the suite" 1 \
-		"4 passed, 1 failed, 0 skipped" clusterconfig
+		"2 passed, 1 failed, 0 skipped" clusterconfig
 else
 	tap_skip "config option missing from the kernel fails the suite" "no kernel headers .config"
 fi
@@ -171,7 +194,7 @@ expect_run "unknown test is an error" 2 \
 # A cluster suite's C program alone: the cluster boots, env.sh (which plants
 # a console BUG line) does not run.
 : >"$FAKE_STATE/calls"
-expect_run "SUITE:TEST of a cluster suite" 1 "4 passed, 1 failed, 1 skipped" clusterenv:harness_fixture
+expect_run "SUITE:TEST of a cluster suite" 1 "3 passed, 1 failed, 1 skipped" clusterenv:harness_fixture
 runner --list hostmix:slow hostgood >"$work/out" 2>&1
 if [ "$(grep -c '^  ' "$work/out")" = 2 ] && grep -q '^  hostmix:slow.sh (script)$' "$work/out" &&
 	grep -q '^  hostgood:ok.sh (script)$' "$work/out"; then
