@@ -70,23 +70,23 @@ else
 	tap_fail "booted the 2 nodes the suite asks for and brought them down"
 fi
 
-# Cluster shapes: suites with the same smp share one cluster (as many nodes
-# as the largest asks); another smp gets a cluster of its own, after the
-# first is down, and per-node results name their cluster.
+# Cluster shapes: suites with the same nodes= and smp= share one cluster;
+# another shape gets a cluster of its own, after the first is down, and
+# per-node results name their cluster.
 : >"$FAKE_STATE/calls"
 runner clusterenv clusterconfig >"$work/out" 2>&1
 if [ "$(grep -c ' up ' "$FAKE_STATE/calls")" = 1 ] && grep -q '^krgfix up -n 2 --smp 1$' "$FAKE_STATE/calls"; then
-	tap_ok "suites of one smp share a cluster"
+	tap_ok "suites of one shape share a cluster"
 else
 	sed 's/^/#   /' "$FAKE_STATE/calls"
-	tap_fail "suites of one smp share a cluster"
+	tap_fail "suites of one shape share a cluster"
 fi
 : >"$FAKE_STATE/calls"
-expect_run "suites of another smp: a cluster each, counted" 1 "5 passed, 2 failed, 1 skipped" clusterenv clustersmp
+expect_run "suites of another shape: a cluster each, counted" 1 "5 passed, 2 failed, 1 skipped" clusterenv clustersmp
 if [ "$(grep -E '^krgfix (up|down)' "$FAKE_STATE/calls" | sed 's/ *$//' | uniq | tr '\n' '|')" = \
 	"krgfix down|krgfix up -n 2 --smp 1|krgfix down|krgfix up -n 1 --smp 2 --no-build|krgfix down|" ] &&
-	grep -qE '^not ok [0-9]+ console-clean node2 smp1' "$work/out" &&
-	grep -qE '^ok [0-9]+ console-clean node1 smp2' "$work/out" && grep -qE '^ok [0-9]+ clustersmp:shape.sh' "$work/out"; then
+	grep -qE '^not ok [0-9]+ console-clean node2 2x1' "$work/out" &&
+	grep -qE '^ok [0-9]+ console-clean node1 1x2' "$work/out" && grep -qE '^ok [0-9]+ clustersmp:shape.sh' "$work/out"; then
 	tap_ok "one cluster after the other, results named by cluster"
 else
 	sed 's/^/#   /' "$FAKE_STATE/calls" "$work/out"
@@ -136,7 +136,7 @@ fi
 # A suite's config file is checked against the nodes' kernel configuration.
 if [ -r "/usr/src/linux-headers-$("$KRG_TOP/scripts/kabi" 2>/dev/null)/.config" ]; then
 	expect_run "config option missing from the kernel fails the suite" 1 \
-		"2 passed, 1 failed, 0 skipped" clusterconfig
+		"3 passed, 1 failed, 0 skipped" clusterconfig
 else
 	tap_skip "config option missing from the kernel fails the suite" "no kernel headers .config"
 fi
