@@ -4,7 +4,8 @@
 # Tests of tests/run on fixture suites (tests/harness/fixtures/) with a fake
 # vcluster: pass/fail/skip/timeout/TAP counting, kselftest_harness.h
 # programs built by lib.mk, the environment given to scripts, the console
-# scan, --reuse, cluster teardown on exit and on Ctrl-C, and the closing line.
+# scan, --reuse, cluster teardown on exit and on Ctrl-C, SUITE:TEST
+# selection, and the closing line.
 set -u
 . "$KRG_TOP/tests/lib/krg.sh"
 
@@ -41,7 +42,7 @@ has() {
 	if grep -qE "$2" "$work/out"; then tap_ok "$1"; else tap_fail "$1"; log "no /$2/"; fi
 }
 
-tap_plan 20
+tap_plan 29
 
 # hostmix: pass.sh pass; skip.sh skip; tap.sh ok/not ok/skip; slow.sh timeout;
 # planned.sh 1 of 3 planned; harness_fixture pass/fail/skip.
@@ -58,15 +59,38 @@ fi
 
 # clusterenv: env.sh checks the environment and plants a BUG line on node 2.
 : >"$FAKE_STATE/calls"
-expect_run "cluster suite counts and console scan" 1 "4 passed, 2 failed, 1 skipped" clusterenv
+expect_run "cluster suite counts and console scan" 1 "3 passed, 2 failed, 1 skipped" clusterenv
 has "console hit named and printed" '^not ok [0-9]+ console-clean node2'
 has "console line shown" 'BUG: kernel NULL pointer dereference \(fixture\)'
-if grep -q '^krgfix up -n 3 --smp 1$' "$FAKE_STATE/calls" && grep -q '^krgfix down' "$FAKE_STATE/calls" &&
+if grep -q '^krgfix up -n 2 --smp 1$' "$FAKE_STATE/calls" && grep -q '^krgfix down' "$FAKE_STATE/calls" &&
 	[ ! -e "$FAKE_STATE/krgfix.nodes" ]; then
-	tap_ok "booted 3 nodes and brought them down"
+	tap_ok "booted the 2 nodes the suite asks for and brought them down"
 else
 	sed 's/^/#   /' "$FAKE_STATE/calls"
-	tap_fail "booted 3 nodes and brought them down"
+	tap_fail "booted the 2 nodes the suite asks for and brought them down"
+fi
+
+# Cluster shapes: suites with the same nodes= and smp= share one cluster;
+# another shape gets a cluster of its own, after the first is down, and
+# per-node results name their cluster.
+: >"$FAKE_STATE/calls"
+runner clusterenv clusterconfig >"$work/out" 2>&1
+if [ "$(grep -c ' up ' "$FAKE_STATE/calls")" = 1 ] && grep -q '^krgfix up -n 2 --smp 1$' "$FAKE_STATE/calls"; then
+	tap_ok "suites of one shape share a cluster"
+else
+	sed 's/^/#   /' "$FAKE_STATE/calls"
+	tap_fail "suites of one shape share a cluster"
+fi
+: >"$FAKE_STATE/calls"
+expect_run "suites of another shape: a cluster each, counted" 1 "5 passed, 2 failed, 1 skipped" clusterenv clustersmp
+if [ "$(grep -E '^krgfix (up|down)' "$FAKE_STATE/calls" | sed 's/ *$//' | uniq | tr '\n' '|')" = \
+	"krgfix down|krgfix up -n 2 --smp 1|krgfix down|krgfix up -n 1 --smp 2 --no-build|krgfix down|" ] &&
+	grep -qE '^not ok [0-9]+ console-clean node2 2x1' "$work/out" &&
+	grep -qE '^ok [0-9]+ console-clean node1 1x2' "$work/out" && grep -qE '^ok [0-9]+ clustersmp:shape.sh' "$work/out"; then
+	tap_ok "one cluster after the other, results named by cluster"
+else
+	sed 's/^/#   /' "$FAKE_STATE/calls" "$work/out"
+	tap_fail "one cluster after the other, results named by cluster"
 fi
 
 # --reuse: an old BUG line from before the run is not this run's failure,
@@ -112,7 +136,7 @@ fi
 # A suite's config file is checked against the nodes' kernel configuration.
 if [ -r "/usr/src/linux-headers-$("$KRG_TOP/scripts/kabi" 2>/dev/null)/.config" ]; then
 	expect_run "config option missing from the kernel fails the suite" 1 \
-		"4 passed, 1 failed, 0 skipped" clusterconfig
+		"3 passed, 1 failed, 0 skipped" clusterconfig
 else
 	tap_skip "config option missing from the kernel fails the suite" "no kernel headers .config"
 fi
@@ -151,5 +175,32 @@ fi
 expect_run "all passing: exit 0" 0 "1 passed, 0 failed, 0 skipped" hostgood
 expect_run "unknown suite is an error" 2 "tests/run: no suite 'nosuch' (no tests/nosuch/Makefile)" nosuch
 runner --list hostmix >"$work/out" 2>&1
-has "--list shows tests" '^  script slow.sh$'
+has "--list shows tests" '^  hostmix:slow.sh \(script\)$'
+
+# SUITE:TEST: only the named tests (".sh" may be left out), in the suite's
+# order; a whole suite named as well wins; an unknown test is an error.
+expect_run "SUITE:TEST runs only those tests" 1 "2 passed, 1 failed, 1 skipped" hostmix:tap.sh hostmix:pass
+if grep -qE 'hostmix:(harness_fixture|skip|slow|planned)' "$work/out" ||
+	[ "$(sed -nE 's/^ok ([0-9]+) hostmix:(pass.sh|tap.sh:first).*/\1/p' "$work/out" | tr '\n' ' ')" != "1 2 " ]; then
+	sed 's/^/#   /' "$work/out"
+	tap_fail "SUITE:TEST: nothing else ran, suite order kept"
+else
+	tap_ok "SUITE:TEST: nothing else ran, suite order kept"
+fi
+expect_run "SUITE and SUITE:TEST: the whole suite runs" 1 "4 passed, 4 failed, 3 skipped" hostmix:skip hostmix
+expect_run "unknown test is an error" 2 \
+	"tests/run: suite 'hostmix' has no test 'nosuch'; its tests: harness_fixture pass.sh skip.sh tap.sh slow.sh planned.sh" \
+	hostmix:nosuch
+# A cluster suite's C program alone: the cluster boots, env.sh (which plants
+# a console BUG line) does not run.
+: >"$FAKE_STATE/calls"
+expect_run "SUITE:TEST of a cluster suite" 1 "3 passed, 1 failed, 1 skipped" clusterenv:harness_fixture
+runner --list hostmix:slow hostgood >"$work/out" 2>&1
+if [ "$(grep -c '^  ' "$work/out")" = 2 ] && grep -q '^  hostmix:slow.sh (script)$' "$work/out" &&
+	grep -q '^  hostgood:ok.sh (script)$' "$work/out"; then
+	tap_ok "--list SUITE:TEST lists only that test"
+else
+	sed 's/^/#   /' "$work/out"
+	tap_fail "--list SUITE:TEST lists only that test"
+fi
 tap_exit

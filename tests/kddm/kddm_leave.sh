@@ -16,7 +16,11 @@ set -u
 KDDM_SLICE=4
 leaver=$NODES
 survivors=$(seq 1 $((NODES - 1)))
-PER_NODE=${KDDM_LEAVE_OPS:-1600}	# per survivor, round robin over 16 objects
+# Per survivor, round robin over 16 objects (a multiple of 16): enough that
+# the loops overlap and still run when "nodes del" returns.  1600 took
+# 0.1-0.3 s on 1-vCPU nodes of a quiet host, one loop after the other, less
+# than the leave itself; contended, an increment takes ~1.6 ms.
+PER_NODE=${KDDM_LEAVE_OPS:-4800}
 tmp=$(mktemp -d)
 cleanup() {
 	# back to a full cluster for the next tests (or a clean slate)
