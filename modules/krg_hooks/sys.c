@@ -260,7 +260,7 @@ static bool krgh_signal_is_remote(const struct krg_sys_call *call)
 	case __NR_kill:
 		pid = (int)call->args[0];
 		sig = (int)call->args[1];
-		if (pid > 0 || pid == INT_MIN || !valid_signal(sig))
+		if (pid > 0 || pid == INT_MIN)
 			break;
 		if (pid < 0)
 			return true;
@@ -281,8 +281,11 @@ static bool krgh_signal_is_remote(const struct krg_sys_call *call)
 		sig = (int)call->args[2];
 		break;
 	}
-	/* Broadcasts and invalid requests stay with the kernel. */
-	if (pid <= 0 || !valid_signal(sig))
+	/*
+	 * An invalid signal to a remote process too: the kernel looks the
+	 * target up first (ESRCH), then checks the signal (EINVAL).
+	 */
+	if (pid <= 0)
 		return false;
 	rcu_read_lock();
 	absent = !find_vpid(pid);

@@ -260,17 +260,13 @@ static int krgp_caps_set_here(pid_t pid, const struct krgp_wire_cred *who,
 		ret = -ENOMEM;	/* its entry was never allocated */
 	} else if (admin) {
 		e->caps = *req;
-	} else if (!(e->caps.effective & BIT(KRG_CAP_CHANGE_KERRIGHED_CAP))) {
+	} else if (!(e->caps.effective & BIT(KRG_CAP_CHANGE_KERRIGHED_CAP)) ||
+		   (req->permitted & ~e->caps.permitted)) {
+		/* Without CAP_SYS_ADMIN: only with the right, only downwards. */
 		ret = -EPERM;
 	} else {
-		/* Without CAP_SYS_ADMIN the sets can only shrink. */
-		u32 perm = e->caps.permitted & req->permitted;
-
-		e->caps.permitted = perm;
-		e->caps.effective = perm & req->effective;
-		e->caps.inheritable_permitted = perm & req->inheritable_permitted;
-		e->caps.inheritable_effective = perm & req->inheritable_effective &
-						req->inheritable_permitted;
+		/* Every set is within permitted (checked), permitted within the old. */
+		e->caps = *req;
 	}
 	spin_unlock(&krgp_caps_lock);
 	rcu_read_unlock();

@@ -481,6 +481,27 @@ static int krgp_combine(u32 file, struct krgp_piece *pieces, unsigned int n,
 	return 0;
 }
 
+/* Another node's own file, as it wrote it. */
+static int krgp_node_text(u32 file, u32 node, struct krgp_text *t)
+{
+	struct krgp_node_stat_req r = { .file = cpu_to_le32(file) };
+	void *reply;
+	size_t len;
+	int ret;
+
+	ret = krgp_call(node, KRGP_OP_NODE_STAT, &r, sizeof(r), &reply, &len);
+	if (ret < 0)
+		return ret;
+	if (len > KRGP_NODE_STAT_MAX) {
+		atomic_long_inc(&krgp_rpc_bad);
+		kvfree(reply);
+		return -EIO;
+	}
+	t->buf = reply;
+	t->len = len;
+	return 0;
+}
+
 /* The text of file: the cluster's (node < 0), or node's own. */
 static int krgp_stat_text(u32 file, int node, struct krgp_text *t)
 {
@@ -488,7 +509,6 @@ static int krgp_stat_text(u32 file, int node, struct krgp_text *t)
 	struct krgp_piece *pieces;
 	struct krgp_multi *m;
 	unsigned int i, n = 0;
-	unsigned long *only;
 	char *buf;
 	size_t len;
 	int ret;
@@ -501,14 +521,9 @@ static int krgp_stat_text(u32 file, int node, struct krgp_text *t)
 		}
 		return ret;
 	}
-	only = node >= 0 ? bitmap_zalloc(KRG_MAX_NODES, GFP_KERNEL) : NULL;
-	if (node >= 0) {
-		if (!only)
-			return -ENOMEM;
-		set_bit(node, only);
-	}
-	m = krgp_call_online(only, true, KRGP_OP_NODE_STAT, &r, sizeof(r));
-	bitmap_free(only);
+	if (node >= 0)
+		return krgp_node_text(file, node, t);
+	m = krgp_call_online(NULL, true, KRGP_OP_NODE_STAT, &r, sizeof(r));
 	if (IS_ERR(m))
 		return PTR_ERR(m);
 	pieces = kcalloc(max(m->count, 1U), sizeof(*pieces), GFP_KERNEL);

@@ -2,8 +2,8 @@
 /*
  * krg_proc's RPC service: one krg_comm service (KRG_SVC_PROC), a header with
  * a version and an op, and one handler per op.  The dispatcher checks the
- * header and the op's minimum body size before the handler sees a byte;
- * handlers check the rest (counts, variable tails).
+ * header and the op's body size before the handler sees a byte; handlers
+ * check the fields.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,7 +17,7 @@ atomic_long_t krgp_rpc_bad = ATOMIC_LONG_INIT(0);
 
 struct krgp_op_desc {
 	void (*serve)(struct krgp_req *req);
-	size_t min_len;
+	size_t size;
 };
 
 static const struct krgp_op_desc krgp_ops[__KRGP_OP_MAX] = {
@@ -55,7 +55,8 @@ static void krgp_handler(struct krg_comm_req *creq)
 	    le32_to_cpu(hdr->len) != creq->len - sizeof(*hdr))
 		goto bad;
 	desc = &krgp_ops[hdr->op];
-	if (!desc->serve || le32_to_cpu(hdr->len) < desc->min_len)
+	/* Every body has a fixed size: nothing less, nothing more. */
+	if (!desc->serve || le32_to_cpu(hdr->len) != desc->size)
 		goto bad;
 	req.creq = creq;
 	req.src = creq->src_node;

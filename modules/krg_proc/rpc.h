@@ -17,9 +17,8 @@ struct krg_comm_req;
 #define KRGP_CALL_MS		10000
 
 /*
- * A request as its handler sees it: the op's body (len bytes, at least the
- * handler's declared minimum).  The handler answers exactly once with
- * krgp_reply().
+ * A request as its handler sees it: the op's body (len bytes, the op's
+ * fixed size).  The handler answers exactly once with krgp_reply().
  */
 struct krgp_req {
 	struct krg_comm_req *creq;

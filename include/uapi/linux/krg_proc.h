@@ -55,9 +55,10 @@
  * set:  effective, inheritable_permitted and inheritable_effective must be
  *       subsets of permitted, inheritable_effective of inheritable_permitted
  *       (EINVAL); unknown bits ENOSYS.  The caller must own the target
- *       (real or effective uid equal to its real or saved uid) and the target
- *       must have CHANGE_KERRIGHED_CAP effective, and permitted can only
- *       shrink -- unless the caller has CAP_SYS_ADMIN (EPERM otherwise).
+ *       (real or effective uid equal to its real or saved uid; EPERM), and
+ *       unless it has CAP_SYS_ADMIN the target must have CHANGE_KERRIGHED_CAP
+ *       effective and the new permitted set must be within the old one
+ *       (EPERM).
  */
 enum krg_cap {
 	KRG_CAP_CHANGE_KERRIGHED_CAP,	/* may change its own capabilities */
