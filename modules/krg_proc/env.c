@@ -41,9 +41,6 @@
 #include "caps.h"
 #include "env.h"
 
-/* Longest an agent item waits to be picked up before -EAGAIN. */
-#define KRGP_AGENT_WAIT_MS	5000
-
 int krgp_pid_lo, krgp_pid_hi;
 
 static DEFINE_MUTEX(krgp_env_lock);
@@ -120,36 +117,23 @@ pid_t krgp_env_init_pid(struct pid_namespace *ns)
 
 /* ---- agents ------------------------------------------------------------- */
 
-int krgp_agent_run(struct krgp_env *env, struct krgp_agent_work *w)
+int krgp_agent_queue(struct krgp_env *env, struct krgp_agent_work *w)
 {
-	init_completion(&w->done);
-	w->started = false;
-	w->result = -EAGAIN;
-	spin_lock(&env->agent_lock);
-	if (env->dead) {
-		spin_unlock(&env->agent_lock);
-		return -ESRCH;
-	}
-	list_add_tail(&w->list, &env->agent_queue);
-	spin_unlock(&env->agent_lock);
-	wake_up(&env->agent_wq);
+	int ret = 0;
 
-	if (wait_for_completion_timeout(&w->done,
-					msecs_to_jiffies(KRGP_AGENT_WAIT_MS)))
-		return w->result;
 	spin_lock(&env->agent_lock);
-	if (!w->started) {
-		/* Nobody took it (no agent, or all busy): give up cleanly. */
-		list_del(&w->list);
-		spin_unlock(&env->agent_lock);
-		pr_warn_ratelimited("no agent thread of krginit answered in %d ms\n",
-				    KRGP_AGENT_WAIT_MS);
-		return -EAGAIN;
-	}
+	if (env->dead)
+		ret = -ESRCH;
+	else if (!env->nr_agents)
+		ret = -EAGAIN;
+	else
+		list_add_tail(&w->list, &env->agent_queue);
 	spin_unlock(&env->agent_lock);
-	/* Started: its fn does not sleep for long. */
-	wait_for_completion(&w->done);
-	return w->result;
+	if (!ret)
+		wake_up(&env->agent_wq);
+	else if (ret == -EAGAIN)
+		pr_warn_ratelimited("no agent thread of krginit is serving\n");
+	return ret;
 }
 
 static bool krgp_agent_wake(struct krgp_env *env)
@@ -183,15 +167,11 @@ static long krgp_agent_serve(struct krgp_env *env)
 		}
 		w = list_first_entry_or_null(&env->agent_queue,
 					     struct krgp_agent_work, list);
-		if (w) {
+		if (w)
 			list_del_init(&w->list);
-			w->started = true;
-		}
 		spin_unlock(&env->agent_lock);
-		if (w) {
-			w->result = w->fn(w);
-			complete(&w->done);
-		}
+		if (w)
+			w->done(w, w->fn(w));
 	}
 	spin_lock(&env->agent_lock);
 	env->nr_agents--;
@@ -287,6 +267,7 @@ static void krgp_env_teardown(struct file *file)
 {
 	struct krgp_agent_work *w, *tmp;
 	struct krgp_env *env;
+	LIST_HEAD(queued);
 
 	mutex_lock(&krgp_env_lock);
 	env = rcu_dereference_protected(krgp_env,
@@ -302,14 +283,13 @@ static void krgp_env_teardown(struct file *file)
 
 	spin_lock(&env->agent_lock);
 	env->dead = true;
-	list_for_each_entry_safe(w, tmp, &env->agent_queue, list) {
-		list_del_init(&w->list);
-		w->started = true;
-		w->result = -ESRCH;
-		complete(&w->done);
-	}
+	list_splice_init(&env->agent_queue, &queued);
 	spin_unlock(&env->agent_lock);
 	wake_up_all(&env->agent_wq);
+	list_for_each_entry_safe(w, tmp, &queued, list) {
+		list_del_init(&w->list);
+		w->done(w, -ESRCH);
+	}
 	pr_info("cluster environment ended\n");
 	synchronize_rcu();
 	krgp_env_put(env);

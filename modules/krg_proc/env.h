@@ -48,19 +48,19 @@ unsigned int krgp_env_nr_local(void);
 pid_t krgp_env_init_pid(struct pid_namespace *ns);
 
 /*
- * Work for an agent: runs in a krginit thread (current is in the cluster
- * namespace).  fn must not sleep for long.  Returns fn's result, -EAGAIN
- * if no agent took it within a few seconds, -ESRCH if there is no
- * environment.
+ * Work for an agent: fn runs in a krginit thread (current is in the cluster
+ * namespace) and must not sleep for long; then done(w, fn's result) runs
+ * there too.  If the environment ends first, done(w, -ESRCH) runs at its
+ * teardown.  done is called exactly once once krgp_agent_queue() returned
+ * 0; it owns w.  Returns -ESRCH (no environment) or -EAGAIN (no agent
+ * thread) without queueing.
  */
 struct krgp_agent_work {
 	struct list_head list;
 	int (*fn)(struct krgp_agent_work *w);
-	struct completion done;
-	int result;
-	bool started;
+	void (*done)(struct krgp_agent_work *w, int result);
 };
-int krgp_agent_run(struct krgp_env *env, struct krgp_agent_work *w);
+int krgp_agent_queue(struct krgp_env *env, struct krgp_agent_work *w);
 
 int krgp_env_init(void);
 void krgp_env_exit(void);

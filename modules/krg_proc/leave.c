@@ -163,6 +163,7 @@ static void krgp_memb_notify(struct krg_comm_notifier *nb,
 	case KRG_COMM_NODE_DOWN:
 	case KRG_COMM_NODE_FAILED:
 		krgp_owners_forget();
+		krgp_procfs_node_down(node);
 		krgp_cluster_stat_node(node, false);
 		break;
 	default:

@@ -225,25 +225,216 @@ struct dentry *krgp_proc_lookup(struct pid_namespace *ns, struct dentry *dentry,
 
 /* ---- asking the process's node --------------------------------------------- */
 
+static void krgp_proc_req_fill(struct krgp_proc_req *r, pid_t pid, u32 file,
+			       u32 fd)
+{
+	struct krgp_env *env = krgp_env_get();
+
+	memset(r, 0, sizeof(*r));
+	krgp_cred_pack(&r->cred);
+	r->pid = cpu_to_le32(pid);
+	r->file = cpu_to_le32(file);
+	r->fd = cpu_to_le32(fd);
+	r->start_boot_ns = cpu_to_le64(env ? env->boot_ns : 0);
+	krgp_env_put(env);
+}
+
 static int krgp_ask(struct inode *inode, u8 op, u32 file, u32 fd, void **reply,
 		    size_t *len)
 {
-	struct krgp_proc_req r = { };
+	struct krgp_proc_req r;
 	pid_t pid = krgp_ino_pid(inode);
-	struct krgp_env *env;
 	int node = krgp_locate(pid), ret;
 
 	if (node < 0 || node == krg_comm_self())
 		return -ESRCH;
-	krgp_cred_pack(&r.cred);
-	r.pid = cpu_to_le32(pid);
-	r.file = cpu_to_le32(file);
-	r.fd = cpu_to_le32(fd);
-	env = krgp_env_get();
-	r.start_boot_ns = cpu_to_le64(env ? env->boot_ns : 0);
-	krgp_env_put(env);
+	krgp_proc_req_fill(&r, pid, file, fd);
 	ret = krgp_call(node, op, &r, sizeof(r), reply, len);
 	return ret == -EHOSTDOWN ? -ESRCH : min(ret, 0);
+}
+
+/* ---- one batch per node and file for a scan of /proc ------------------------ */
+
+/*
+ * ps and top list /proc, then read stat, status, statm, cmdline of every
+ * process.  While the reading task is within a second of its own listing
+ * (krgp_scan_id()), the first such file it opens on a node brings that
+ * file of every process of the node in one message; the others are then
+ * read from it.  A batch serves only the listing and the credentials it
+ * was made for, so any other reader, or the same one after its next
+ * listing, reads afresh.
+ */
+#define KRGP_BATCH_FILES	(KRGP_PF_COMM + 1)
+
+struct krgp_batch_ent {
+	pid_t pid;
+	int error;
+	u32 off, len;
+};
+
+struct krgp_batch {
+	struct rcu_head rcu;
+	u64 scan;
+	struct krgp_wire_cred cred;
+	unsigned int n;
+	struct krgp_batch_ent *ent;	/* ascending pid */
+	void *data;			/* the reply */
+};
+
+static struct krgp_batch __rcu *krgp_batches[KRG_MAX_NODES][KRGP_BATCH_FILES];
+static DEFINE_MUTEX(krgp_batch_lock);
+
+static void krgp_batch_free_rcu(struct rcu_head *rcu)
+{
+	struct krgp_batch *b = container_of(rcu, struct krgp_batch, rcu);
+
+	kvfree(b->ent);
+	kvfree(b->data);
+	kfree(b);
+}
+
+static void krgp_batch_set(u32 node, u32 file, struct krgp_batch *b)
+{
+	struct krgp_batch *old;
+
+	mutex_lock(&krgp_batch_lock);
+	old = rcu_replace_pointer(krgp_batches[node][file], b,
+				  lockdep_is_held(&krgp_batch_lock));
+	mutex_unlock(&krgp_batch_lock);
+	if (old)
+		call_rcu(&old->rcu, krgp_batch_free_rcu);
+}
+
+/* Indexes a PROC_BATCH reply; -EBADMSG if it does not hold together. */
+static int krgp_batch_index(struct krgp_batch *b, size_t len)
+{
+	const struct krgp_batch_rec *rec;
+	size_t off = 0;
+	u32 l, e;
+
+	b->ent = kvmalloc_array(len / sizeof(*rec) + 1, sizeof(*b->ent),
+				GFP_KERNEL);
+	if (!b->ent)
+		return -ENOMEM;
+	while (off < len) {
+		if (len - off < sizeof(*rec))
+			return -EBADMSG;
+		rec = b->data + off;
+		off += sizeof(*rec);
+		l = le32_to_cpu(rec->len);
+		e = le32_to_cpu(rec->error);
+		if (l > KRGP_PROC_READ_MAX || l > len - off || e >= MAX_ERRNO ||
+		    le32_to_cpu(rec->pid) >= PID_MAX_LIMIT ||
+		    (b->n && le32_to_cpu(rec->pid) <= b->ent[b->n - 1].pid))
+			return -EBADMSG;
+		b->ent[b->n].pid = le32_to_cpu(rec->pid);
+		b->ent[b->n].error = -(int)e;
+		b->ent[b->n].off = off;
+		b->ent[b->n].len = l;
+		b->n++;
+		off += l;
+	}
+	return 0;
+}
+
+static int krgp_batch_fetch(u32 node, u32 file, u64 scan)
+{
+	struct krgp_proc_req r;
+	struct krgp_batch *b;
+	size_t len;
+	int ret;
+
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	krgp_proc_req_fill(&r, 0, file, 0);
+	ret = krgp_call(node, KRGP_OP_PROC_BATCH, &r, sizeof(r), &b->data, &len);
+	if (ret >= 0)
+		ret = len > KRGP_BATCH_MAX ? -EBADMSG : krgp_batch_index(b, len);
+	if (ret < 0) {
+		if (ret == -EBADMSG)
+			atomic_long_inc(&krgp_rpc_bad);
+		krgp_batch_free_rcu(&b->rcu);
+		return ret;
+	}
+	b->scan = scan;
+	b->cred = r.cred;
+	krgp_batch_set(node, file, b);
+	return 0;
+}
+
+/*
+ * The file of pid from the batch of its node: 0 (*data, *len filled), an
+ * error of the process's own, -ENOENT if the batch does not have it, or
+ * -EAGAIN if there is no batch for this scan and reader.  Under the lock
+ * that replacing a batch takes, so the copy reads a batch that stays.
+ */
+static int krgp_batch_lookup(u32 node, u32 file, pid_t pid, u64 scan,
+			     const struct krgp_wire_cred *cred, void **data,
+			     size_t *len)
+{
+	struct krgp_batch *b;
+	unsigned int lo, hi, mid;
+	int ret = -EAGAIN;
+
+	mutex_lock(&krgp_batch_lock);
+	b = rcu_dereference_protected(krgp_batches[node][file],
+				      lockdep_is_held(&krgp_batch_lock));
+	if (!b || b->scan != scan || memcmp(&b->cred, cred, sizeof(*cred)))
+		goto out;
+	for (lo = 0, hi = b->n; lo < hi;) {
+		mid = lo + (hi - lo) / 2;
+		if (b->ent[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	ret = -ENOENT;
+	if (lo == b->n || b->ent[lo].pid != pid)
+		goto out;
+	ret = b->ent[lo].error;
+	if (ret)
+		goto out;
+	*len = b->ent[lo].len;
+	*data = kvmalloc(max_t(size_t, *len, 1), GFP_KERNEL);
+	if (*data)
+		memcpy(*data, b->data + b->ent[lo].off, *len);
+	else
+		ret = -ENOMEM;
+out:
+	mutex_unlock(&krgp_batch_lock);
+	return ret;
+}
+
+static int krgp_batch_read(struct inode *inode, u32 file, void **data,
+			   size_t *len)
+{
+	struct krgp_wire_cred cred;
+	pid_t pid = krgp_ino_pid(inode);
+	int node = krgp_locate(pid), ret;
+	u64 scan = krgp_scan_id();
+
+	if (!scan || file >= KRGP_BATCH_FILES || node < 0 ||
+	    node == krg_comm_self())
+		return -ENOENT;
+	krgp_cred_pack(&cred);
+	ret = krgp_batch_lookup(node, file, pid, scan, &cred, data, len);
+	if (ret != -EAGAIN)
+		return ret;
+	if (krgp_batch_fetch(node, file, scan))
+		return -ENOENT;		/* read it alone */
+	return krgp_batch_lookup(node, file, pid, scan, &cred, data, len);
+}
+
+/* A node left: what was read from it goes. */
+void krgp_procfs_node_down(u32 node)
+{
+	unsigned int f;
+
+	if (node >= KRG_MAX_NODES)
+		return;
+	for (f = 0; f < KRGP_BATCH_FILES; f++)
+		krgp_batch_set(node, f, NULL);
 }
 
 /* ---- files ----------------------------------------------------------------- */
@@ -267,8 +458,10 @@ static int krgp_file_open(struct inode *inode, struct file *file)
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		goto out;
-	ret = krgp_ask(inode, KRGP_OP_PROC_READ, krgp_ino_file(inode), 0,
-		       &s->data, &s->len);
+	ret = krgp_batch_read(inode, krgp_ino_file(inode), &s->data, &s->len);
+	if (ret == -ENOENT || ret == -EAGAIN)
+		ret = krgp_ask(inode, KRGP_OP_PROC_READ, krgp_ino_file(inode), 0,
+			       &s->data, &s->len);
 	if (!ret && s->len > KRGP_PROC_READ_MAX) {
 		atomic_long_inc(&krgp_rpc_bad);
 		kvfree(s->data);
@@ -535,4 +728,7 @@ void krgp_procfs_exit(void)
 	wait_var_event(&krgp_procfs_active, !atomic_read(&krgp_procfs_active));
 	synchronize_rcu_tasks();
 	xa_destroy(&krgp_inodes);
+	for (id = 0; id < KRG_MAX_NODES; id++)
+		krgp_procfs_node_down(id);
+	rcu_barrier();	/* the batches' call_rcu */
 }

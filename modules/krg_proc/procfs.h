@@ -17,6 +17,8 @@ struct dentry *krgp_proc_lookup(struct pid_namespace *ns, struct dentry *dentry,
 				pid_t tgid);
 void krgp_procfs_init(void);
 void krgp_procfs_exit(void);
+/* A node left or failed: forget what was read from it. */
+void krgp_procfs_node_down(u32 node);
 /* Inodes of remote entries alive now (debugfs). */
 unsigned long krgp_procfs_tracked(void);
 

@@ -173,14 +173,16 @@ struct krgp_serve_ctx {
 	u32 file;
 };
 
-static int krgp_serve_begin(struct krgp_req *req, struct krgp_serve_ctx *c)
+/* one_pid: the request names a process (else a first PID of a range). */
+static int krgp_serve_begin(struct krgp_req *req, struct krgp_serve_ctx *c,
+			    bool one_pid)
 {
 	c->r = req->body;
 	c->pid = le32_to_cpu(c->r->pid);
 	c->file = le32_to_cpu(c->r->file);
 	if (c->file >= __KRGP_PF_MAX)
 		return -EINVAL;
-	if (c->pid <= 1 || c->pid >= PID_MAX_LIMIT)
+	if (c->pid >= PID_MAX_LIMIT || (one_pid && c->pid <= 1))
 		return -ESRCH;
 	c->env = krgp_env_get();
 	if (!c->env)
@@ -201,42 +203,101 @@ static void krgp_serve_end(struct krgp_serve_ctx *c)
 	krgp_env_put(c->env);
 }
 
+/*
+ * /proc/<pid>/<file> of a process here, as the current credentials read it,
+ * stat's start time in the reader's time base.  Returns the length (buffer
+ * in *out) or -errno (-ESRCH for a process that ended).
+ */
+static ssize_t krgp_proc_file(struct krgp_env *env, pid_t pid, u32 file,
+			      u64 reader_boot_ns, char **out)
+{
+	struct file *f;
+	char name[32];
+	ssize_t len;
+
+	*out = NULL;
+	snprintf(name, sizeof(name), "%d/%s", pid, krgp_file_names[file]);
+	f = file_open_root(&env->proc_root, name, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f) == -ENOENT ? -ESRCH : PTR_ERR(f);
+	len = krgp_read_all(f, pid, file, KRGP_PROC_READ_MAX - KRGP_REWRITE_ROOM,
+			    out);
+	fput(f);
+	if (len > 0 && file == KRGP_PF_STAT)
+		len = krgp_stat_rebase(*out, len, KRGP_PROC_READ_MAX,
+				       (s64)env->boot_ns - (s64)reader_boot_ns);
+	return len;
+}
+
 void krgp_serve_proc_read(struct krgp_req *req)
 {
 	struct krgp_serve_ctx c;
-	struct file *f;
-	char name[32], *buf = NULL;
+	char *buf = NULL;
 	ssize_t len;
-	int ret = krgp_serve_begin(req, &c);
+	int ret = krgp_serve_begin(req, &c, true);
 
 	if (ret) {
 		krgp_reply(req, ret, NULL, 0);
 		return;
 	}
-	if (c.file >= KRGP_PF_CWD) {
-		len = -EINVAL;
-		goto out;
-	}
-	snprintf(name, sizeof(name), "%d/%s", c.pid, krgp_file_names[c.file]);
-	f = file_open_root(&c.env->proc_root, name, O_RDONLY, 0);
-	if (IS_ERR(f)) {
-		len = PTR_ERR(f);
-		goto out;
-	}
-	len = krgp_read_all(f, c.pid, c.file,
-			    KRGP_PROC_READ_MAX - KRGP_REWRITE_ROOM, &buf);
-	fput(f);
-	if (len > 0 && c.file == KRGP_PF_STAT)
-		len = krgp_stat_rebase(buf, len, KRGP_PROC_READ_MAX,
-				       (s64)c.env->boot_ns -
-				       (s64)le64_to_cpu(c.r->start_boot_ns));
-out:
+	len = c.file < KRGP_PF_CWD ?
+		krgp_proc_file(c.env, c.pid, c.file,
+			       le64_to_cpu(c.r->start_boot_ns), &buf) : -EINVAL;
 	krgp_serve_end(&c);
-	/* procfs says ENOENT for a process that ended. */
-	if (len == -ENOENT)
-		len = -ESRCH;
 	krgp_reply(req, len < 0 ? len : 0, buf, len < 0 ? 0 : len);
 	kvfree(buf);
+}
+
+void krgp_serve_proc_batch(struct krgp_req *req)
+{
+	const struct krgp_proc_req *r = req->body;
+	u32 file = le32_to_cpu(r->file);
+	struct krgp_batch_rec *rec;
+	struct krgp_serve_ctx c;
+	unsigned int n, i;
+	size_t off = 0;
+	char *out, *buf;
+	ssize_t len;
+	pid_t *pids;
+	int ret;
+
+	if (file > KRGP_PF_COMM || le32_to_cpu(r->pid) >= PID_MAX_LIMIT) {
+		krgp_reply(req, -EINVAL, NULL, 0);
+		return;
+	}
+	pids = kvmalloc_array(KRGP_PIDS_MAX, sizeof(*pids), GFP_KERNEL);
+	out = kvmalloc(KRGP_BATCH_MAX, GFP_KERNEL);
+	ret = pids && out ? krgp_serve_begin(req, &c, false) : -ENOMEM;
+	if (ret) {
+		kvfree(pids);
+		kvfree(out);
+		krgp_reply(req, ret == -ESRCH ? 0 : ret, NULL, 0);
+		return;
+	}
+	n = krgp_local_pids(c.env->ns, le32_to_cpu(r->pid), pids, KRGP_PIDS_MAX);
+	for (i = 0; i < n; i++) {
+		len = krgp_proc_file(c.env, pids[i], file,
+				     le64_to_cpu(r->start_boot_ns), &buf);
+		if (off + sizeof(*rec) + max_t(ssize_t, len, 0) > KRGP_BATCH_MAX) {
+			kvfree(buf);
+			break;	/* the reader reads the rest one by one */
+		}
+		rec = (struct krgp_batch_rec *)(out + off);
+		rec->pid = cpu_to_le32(pids[i]);
+		rec->error = cpu_to_le32(len < 0 ? -len : 0);
+		rec->len = cpu_to_le32(len < 0 ? 0 : len);
+		off += sizeof(*rec);
+		if (len > 0) {
+			memcpy(out + off, buf, len);
+			off += len;
+		}
+		kvfree(buf);
+		cond_resched();
+	}
+	krgp_serve_end(&c);
+	krgp_reply(req, 0, out, off);
+	kvfree(out);
+	kvfree(pids);
 }
 
 void krgp_serve_proc_link(struct krgp_req *req)
@@ -244,7 +305,7 @@ void krgp_serve_proc_link(struct krgp_req *req)
 	struct krgp_serve_ctx c;
 	struct file *f = NULL;
 	char name[40], *buf = NULL, *p = NULL;
-	int ret = krgp_serve_begin(req, &c);
+	int ret = krgp_serve_begin(req, &c, true);
 
 	if (ret) {
 		krgp_reply(req, ret, NULL, 0);
@@ -314,7 +375,7 @@ void krgp_serve_proc_fds(struct krgp_req *req)
 	struct krgp_serve_ctx c;
 	struct file *dir;
 	char name[24];
-	int ret = krgp_serve_begin(req, &c);
+	int ret = krgp_serve_begin(req, &c, true);
 
 	if (ret) {
 		krgp_reply(req, ret, NULL, 0);

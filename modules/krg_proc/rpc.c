@@ -37,6 +37,8 @@ static const struct krgp_op_desc krgp_ops[__KRGP_OP_MAX] = {
 	[KRGP_OP_CAPS_SET] = { krgp_serve_caps_set, sizeof(struct krgp_caps_req) },
 	[KRGP_OP_LEAVE_CHECK] = { krgp_serve_leave_check,
 				  sizeof(struct krgp_leave_req) },
+	[KRGP_OP_PROC_BATCH] = { krgp_serve_proc_batch,
+				 sizeof(struct krgp_proc_req) },
 };
 
 void krgp_reply(struct krgp_req *req, int status, const void *data, size_t len)

@@ -92,5 +92,6 @@ void krgp_serve_syscall(struct krgp_req *req);
 void krgp_serve_caps_get(struct krgp_req *req);
 void krgp_serve_caps_set(struct krgp_req *req);
 void krgp_serve_leave_check(struct krgp_req *req);
+void krgp_serve_proc_batch(struct krgp_req *req);
 
 #endif /* _KRGP_RPC_H */

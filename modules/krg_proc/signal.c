@@ -33,6 +33,7 @@ static_assert(sizeof(kernel_siginfo_t) == KRGP_SIGINFO_SIZE);
 
 struct krgp_sig_work {
 	struct krgp_agent_work w;
+	struct krg_comm_req *creq;	/* answered by the agent */
 	const struct cred *cred;
 	kernel_siginfo_t info;
 	int sig;
@@ -119,27 +120,61 @@ static int krgp_sig_group_fn(struct krgp_agent_work *w)
 	return 0;
 }
 
-static int krgp_sig_run(struct krgp_sig_work *sw,
-			const struct krgp_wire_cred *wc,
-			const struct krgp_wire_siginfo *wi, u32 sig)
+static void krgp_sig_free(struct krgp_sig_work *sw)
+{
+	if (sw->t)
+		put_task_struct(sw->t);
+	if (!IS_ERR_OR_NULL(sw->cred))
+		put_cred(sw->cred);
+	kfree(sw);
+}
+
+/* In the agent, after the signal: the answer goes from there. */
+static void krgp_sig_one_done(struct krgp_agent_work *w, int result)
+{
+	struct krgp_sig_work *sw = container_of(w, struct krgp_sig_work, w);
+
+	krg_comm_reply(sw->creq, result, NULL, 0);
+	krgp_sig_free(sw);
+}
+
+static void krgp_sig_group_done(struct krgp_agent_work *w, int result)
+{
+	struct krgp_sig_work *sw = container_of(w, struct krgp_sig_work, w);
+
+	/* No environment here: no member here either (found stays 0). */
+	if (result == -ESRCH)
+		result = 0;
+	krg_comm_reply(sw->creq, result, result ? NULL : &sw->res,
+		       result ? 0 : sizeof(sw->res));
+	krgp_sig_free(sw);
+}
+
+/* Hands sw to an agent, which answers; else answers (and frees) here. */
+static void krgp_sig_queue(struct krgp_sig_work *sw,
+			   const struct krgp_wire_cred *wc,
+			   const struct krgp_wire_siginfo *wi, u32 sig)
 {
 	struct krgp_env *env;
-	int ret;
+	int ret = -EINVAL;
 
 	if (!valid_signal(sig))
-		return -EINVAL;
+		goto fail;
 	memcpy(&sw->info, wi->raw, sizeof(sw->info));
 	if (sig && sw->info.si_signo != sig)
-		return -EINVAL;
+		goto fail;
 	sw->sig = sig;
 	sw->cred = krgp_cred_unpack(wc);
-	if (IS_ERR(sw->cred))
-		return PTR_ERR(sw->cred);
+	ret = PTR_ERR_OR_ZERO(sw->cred);
+	if (ret)
+		goto fail;
 	env = krgp_env_get();
-	ret = env ? krgp_agent_run(env, &sw->w) : -ESRCH;
+	ret = env ? krgp_agent_queue(env, &sw->w) : -ESRCH;
 	krgp_env_put(env);
-	put_cred(sw->cred);
-	return ret;
+	if (!ret)
+		return;
+fail:
+	sw->w.done(&sw->w, ret);
 }
 
 void krgp_serve_signal(struct krgp_req *req)
@@ -147,7 +182,6 @@ void krgp_serve_signal(struct krgp_req *req)
 	const struct krgp_signal_req *r = req->body;
 	u32 kind = le32_to_cpu(r->kind), tgid = le32_to_cpu(r->tgid);
 	struct krgp_sig_work *sw;
-	int ret = -ESRCH;
 
 	if (kind > KRGP_SIG_THREAD) {
 		krgp_reply(req, -EINVAL, NULL, 0);
@@ -158,7 +192,9 @@ void krgp_serve_signal(struct krgp_req *req)
 		krgp_reply(req, -ENOMEM, NULL, 0);
 		return;
 	}
+	sw->creq = req->creq;
 	sw->w.fn = krgp_sig_one_fn;
+	sw->w.done = krgp_sig_one_done;
 	sw->t = krgp_find_thread(le32_to_cpu(r->pid));
 	sw->type = kind == KRGP_SIG_THREAD ? PIDTYPE_PID : PIDTYPE_TGID;
 	if (sw->t && kind == KRGP_SIG_THREAD && tgid) {
@@ -169,39 +205,32 @@ void krgp_serve_signal(struct krgp_req *req)
 			sw->t = NULL;
 		}
 	}
-	if (sw->t) {
-		ret = krgp_sig_run(sw, &r->cred, &r->info, le32_to_cpu(r->sig));
-		put_task_struct(sw->t);
+	if (!sw->t) {
+		sw->w.done(&sw->w, -ESRCH);
+		return;
 	}
-	kfree(sw);
-	krgp_reply(req, ret, NULL, 0);
+	krgp_sig_queue(sw, &r->cred, &r->info, le32_to_cpu(r->sig));
 }
 
 void krgp_serve_signal_group(struct krgp_req *req)
 {
 	const struct krgp_group_req *r = req->body;
 	struct krgp_sig_work *sw = kzalloc(sizeof(*sw), GFP_KERNEL);
-	int ret;
 
 	if (!sw) {
 		krgp_reply(req, -ENOMEM, NULL, 0);
 		return;
 	}
+	sw->creq = req->creq;
 	sw->w.fn = krgp_sig_group_fn;
+	sw->w.done = krgp_sig_group_done;
 	sw->pgid = le32_to_cpu(r->pgid);
 	sw->sender_tgid = le32_to_cpu(r->sender_tgid);
-	if (sw->pgid >= PID_MAX_LIMIT || sw->pgid < 0)
-		ret = -EINVAL;
-	else
-		ret = krgp_sig_run(sw, &r->cred, &r->info, le32_to_cpu(r->sig));
-	/* No environment here: no member here either (found stays 0). */
-	if (ret == -ESRCH)
-		ret = 0;
-	if (ret)
-		krgp_reply(req, ret, NULL, 0);
-	else
-		krgp_reply(req, 0, &sw->res, sizeof(sw->res));
-	kfree(sw);
+	if (sw->pgid >= PID_MAX_LIMIT || sw->pgid < 0) {
+		sw->w.done(&sw->w, -EINVAL);
+		return;
+	}
+	krgp_sig_queue(sw, &r->cred, &r->info, le32_to_cpu(r->sig));
 }
 
 /* ---- in the sender ----------------------------------------------------- */

@@ -89,18 +89,40 @@ static void krgp_pid_owner(struct task_struct *t, struct krgp_pid_info *info)
 
 /* ---- the PIDs of a node, for /proc listings -------------------------------- */
 
+unsigned int krgp_local_pids(struct pid_namespace *ns, pid_t from, pid_t *pids,
+			     unsigned int max)
+{
+	unsigned int n = 0, batch;
+	struct pid *pid = NULL;
+	int nr = max_t(pid_t, from, 2);
+
+	while (n < max) {
+		/* Bounded RCU sections: a node may hold thousands of PIDs. */
+		rcu_read_lock();
+		for (batch = 0, pid = find_ge_pid(nr, ns); pid && n < max && batch < 256;
+		     batch++, pid = find_ge_pid(nr, ns)) {
+			nr = pid_nr_ns(pid, ns);
+			if (nr > 1 && pid_task(pid, PIDTYPE_TGID))
+				pids[n++] = nr;
+			nr++;
+		}
+		rcu_read_unlock();
+		if (!pid)
+			break;
+		cond_resched();
+	}
+	return n;
+}
+
 void krgp_serve_pids(struct krgp_req *req)
 {
 	const struct krgp_pids_req *r = req->body;
 	u32 from = le32_to_cpu(r->from), max = le32_to_cpu(r->max);
-	struct krgp_pid_info *buf;
-	struct task_struct *tasks[64];
-	struct pid_namespace *ns;
-	unsigned int n = 0, batch, i;
+	struct krgp_pid_info *buf = NULL;
+	unsigned int n, i, k = 0;
 	struct task_struct *t;
 	struct krgp_env *env;
-	struct pid *pid;
-	int nr;
+	pid_t *pids;
 
 	if (!max || max > KRGP_PIDS_MAX || from >= PID_MAX_LIMIT) {
 		krgp_reply(req, -EINVAL, NULL, 0);
@@ -111,41 +133,28 @@ void krgp_serve_pids(struct krgp_req *req)
 		krgp_reply(req, 0, NULL, 0);	/* no environment: no process */
 		return;
 	}
-	ns = env->ns;
-	buf = kvmalloc_array(max, sizeof(*buf), GFP_KERNEL);
+	pids = kvmalloc_array(max, sizeof(*pids), GFP_KERNEL);
+	if (pids)
+		buf = kvmalloc_array(max, sizeof(*buf), GFP_KERNEL);
 	if (!buf) {
+		kvfree(pids);
 		krgp_env_put(env);
 		krgp_reply(req, -ENOMEM, NULL, 0);
 		return;
 	}
-	nr = max_t(u32, from, 2);
-	while (n < max) {
-		/* Bounded RCU sections: a node may hold thousands of PIDs. */
-		rcu_read_lock();
-		for (batch = 0, pid = find_ge_pid(nr, ns);
-		     pid && n + batch < max && batch < ARRAY_SIZE(tasks);
-		     pid = find_ge_pid(nr, ns)) {
-			nr = pid_nr_ns(pid, ns);
-			t = pid_task(pid, PIDTYPE_TGID);
-			if (nr > 1 && t)
-				tasks[batch++] = get_task_struct(t);
-			nr++;
-		}
-		rcu_read_unlock();
-		/* The owners outside RCU: task_lock() may sleep-wait. */
-		for (i = 0; i < batch; i++) {
-			buf[n].pid = cpu_to_le32(task_tgid_nr_ns(tasks[i], ns));
-			krgp_pid_owner(tasks[i], &buf[n]);
-			put_task_struct(tasks[i]);
-			n++;
-		}
-		if (!pid)
-			break;
-		cond_resched();
-	}
+	n = krgp_local_pids(env->ns, from, pids, max);
 	krgp_env_put(env);
-	krgp_reply(req, 0, buf, n * sizeof(*buf));
+	for (i = 0; i < n; i++) {
+		t = krgp_find_task(pids[i]);
+		if (!t)
+			continue;	/* ended meanwhile */
+		buf[k].pid = cpu_to_le32(pids[i]);
+		krgp_pid_owner(t, &buf[k++]);
+		put_task_struct(t);
+	}
+	krgp_reply(req, 0, buf, k * sizeof(*buf));
 	kvfree(buf);
+	kvfree(pids);
 }
 
 /*
@@ -158,6 +167,8 @@ void krgp_serve_pids(struct krgp_req *req)
 
 struct krgp_owner_cache {
 	unsigned long stamp;		/* jiffies */
+	u64 scan;			/* this listing's number */
+	pid_t reader;			/* who listed (initial namespace tgid) */
 	unsigned int n;
 	struct rcu_head rcu;
 	struct krgp_pid_info info[];	/* ascending pid */
@@ -165,6 +176,26 @@ struct krgp_owner_cache {
 
 static struct krgp_owner_cache __rcu *krgp_owners;
 static DEFINE_SPINLOCK(krgp_owners_lock);
+static atomic64_t krgp_scans = ATOMIC64_INIT(0);
+
+static bool krgp_owners_fresh(const struct krgp_owner_cache *c)
+{
+	return c && time_before(jiffies, c->stamp +
+				msecs_to_jiffies(KRGP_OWNER_CACHE_MS));
+}
+
+u64 krgp_scan_id(void)
+{
+	struct krgp_owner_cache *c;
+	u64 scan = 0;
+
+	rcu_read_lock();
+	c = rcu_dereference(krgp_owners);
+	if (krgp_owners_fresh(c) && c->reader == task_tgid_nr(current))
+		scan = c->scan;
+	rcu_read_unlock();
+	return scan;
+}
 
 static void krgp_owners_set(struct krgp_owner_cache *c)
 {
@@ -191,8 +222,7 @@ static bool krgp_owners_find(pid_t pid, struct krgp_pid_info *info)
 
 	rcu_read_lock();
 	c = rcu_dereference(krgp_owners);
-	if (c && time_before(jiffies, c->stamp +
-			     msecs_to_jiffies(KRGP_OWNER_CACHE_MS))) {
+	if (krgp_owners_fresh(c)) {
 		for (lo = 0, hi = c->n; lo < hi;) {
 			mid = lo + (hi - lo) / 2;
 			if (le32_to_cpu(c->info[mid].pid) < pid) {
@@ -273,6 +303,8 @@ int krgp_remote_pids(struct pid_namespace *ns, pid_t from, pid_t *pids,
 	}
 	c->n = j;
 	c->stamp = jiffies;
+	c->reader = task_tgid_nr(current);
+	c->scan = atomic64_inc_return(&krgp_scans);
 	krgp_owners_set(c);
 	return j;
 }

@@ -22,6 +22,10 @@
 struct task_struct *krgp_find_task(pid_t pid);
 struct task_struct *krgp_find_thread(pid_t tid);
 
+/* The cluster processes of this node from PID from on, ascending, at most max. */
+unsigned int krgp_local_pids(struct pid_namespace *ns, pid_t from, pid_t *pids,
+			     unsigned int max);
+
 /* The node cluster PID pid runs on (-ESRCH if nowhere reachable). */
 int krgp_locate(pid_t pid);
 
@@ -36,6 +40,12 @@ int krgp_remote_pids(struct pid_namespace *ns, pid_t from, pid_t *pids,
 int krgp_remote_pid_info(pid_t pid, struct krgp_pid_info *info);
 /* A node failed or left: its processes' owners are stale. */
 void krgp_owners_forget(void);
+/*
+ * Is the current task scanning /proc (it listed it less than a second ago)?
+ * The listing's number (> 0), else 0: remote /proc files it opens may then
+ * come from one batch per node and file (procfs.c).
+ */
+u64 krgp_scan_id(void);
 
 /*
  * Process records of every online node in nodes (KRG_MAX_NODES bits; NULL =

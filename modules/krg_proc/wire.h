@@ -34,6 +34,7 @@ enum krgp_op {
 	KRGP_OP_CAPS_GET,
 	KRGP_OP_CAPS_SET,
 	KRGP_OP_LEAVE_CHECK,	/* which cluster processes run here; kill them */
+	KRGP_OP_PROC_BATCH,	/* one /proc/<pid>/<file> of every process here */
 	__KRGP_OP_MAX
 };
 
@@ -127,6 +128,20 @@ struct krgp_proc_req {
 };
 #define KRGP_PROC_READ_MAX	(256U << 10)
 #define KRGP_PROC_FDS_MAX	4096
+
+/*
+ * KRGP_OP_PROC_BATCH (body: struct krgp_proc_req, pid = the first PID,
+ * file one of stat, status, statm, cmdline, comm): -> for every process
+ * here from that PID on, ascending, a struct krgp_batch_rec and len bytes,
+ * as PROC_READ would give them, until KRGP_BATCH_MAX bytes.  A scan of
+ * /proc (ps, top) reads each node's files in one message.
+ */
+struct krgp_batch_rec {
+	__le32 pid;
+	__le32 error;		/* positive errno of PROC_READ, or 0 */
+	__le32 len;		/* bytes that follow (0 with an error) */
+};
+#define KRGP_BATCH_MAX		(4U << 20)
 
 /* KRGP_OP_NODE_STAT: -> the text of /proc/<file> on the serving node. */
 enum krgp_node_file {
