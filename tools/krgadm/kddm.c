@@ -304,32 +304,32 @@ static void cell(struct libscols_line *ln, int col, const struct kcol *c,
 	char *str;
 
 	if (!(s->has & (1ULL << c->attr))) {
-		cell_str(ln, col, opt.json ? "" : "-");
+		krg_cell_str(ln, col, opt.json ? "" : "-");
 		return;
 	}
 	switch (c->kind) {
 	case K_NUM:
-		cell_fmt(ln, col, "%llu", (unsigned long long)s->v[c->attr]);
+		krg_cell_fmt(ln, col, "%llu", (unsigned long long)s->v[c->attr]);
 		break;
 	case K_LINKER:
-		cell_str(ln, col, s->linker);
+		krg_cell_str(ln, col, s->linker);
 		break;
 	case K_POLICY:
-		cell_str(ln, col, policy_name(s->v[c->attr]));
+		krg_cell_str(ln, col, policy_name(s->v[c->attr]));
 		break;
 	case K_FAILURE:
-		cell_str(ln, col, failure_name(s->v[c->attr]));
+		krg_cell_str(ln, col, failure_name(s->v[c->attr]));
 		break;
 	case K_CHAIN:
 		str = chain_json(s->chain);
-		cell_str(ln, col, str ? str : "");
+		krg_cell_str(ln, col, str ? str : "");
 		free(str);
 		break;
 	case K_MSGS_TX:
 	case K_MSGS_RX:
 		/* a JSON "number" cell is printed verbatim: objects and arrays go as is */
 		str = msgs_json(c->kind == K_MSGS_TX ? s->tx : s->rx);
-		cell_str(ln, col, str ? str : "");
+		krg_cell_str(ln, col, str ? str : "");
 		free(str);
 		break;
 	}
@@ -337,7 +337,7 @@ static void cell(struct libscols_line *ln, int col, const struct kcol *c,
 
 int cmd_kddm_status(int argc, char **argv)
 {
-	struct col cols[NR_KCOLS];
+	struct krg_col cols[NR_KCOLS];
 	int map[NR_KCOLS], ncols = 0, i, j, ret;
 	struct libscols_table *tb;
 	struct dump d = { 0 };
@@ -358,18 +358,18 @@ int cmd_kddm_status(int argc, char **argv)
 		cols[ncols].name = opt.json ? kcols[i].json : kcols[i].text;
 		cols[ncols].type = kcols[i].kind == K_NUM || kcols[i].kind == K_CHAIN ||
 				   kcols[i].kind == K_MSGS_TX || kcols[i].kind == K_MSGS_RX ?
-				   COL_NUM : COL_STR;
+				   KRG_COL_NUM : KRG_COL_STR;
 		cols[ncols].width = 0;
 		map[ncols++] = i;
 	}
-	tb = table_new("kddm", cols, ncols);
+	tb = krg_table_new("kddm", cols, ncols);
 	for (i = 0; i < d.n; i++) {
-		struct libscols_line *ln = table_row(tb);
+		struct libscols_line *ln = krg_table_row(tb);
 
 		for (j = 0; j < ncols; j++)
 			cell(ln, j, &kcols[map[j]], &d.sets[i]);
 	}
-	table_print(tb);
+	krg_table_print(tb);
 	free(d.sets);
 	return EXIT_OK;
 }

@@ -80,23 +80,15 @@ static void usage(FILE *f)
 		KRG_CONF_DEFAULT_PATH);
 }
 
-static void verror(const char *prefix, const char *fmt, va_list ap)
-{
-	char msg[1024];
-	size_t n;
-
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = strlen(msg);
-	fprintf(stderr, "%s: %s%s\n", prefix, msg, n && msg[n - 1] == '.' ? "" : ".");
-}
-
 int fail(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	verror("Error", fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	krg_out_error("%s", msg);
 	return EXIT_ERR;
 }
 
@@ -107,11 +99,13 @@ int fail_err(const struct krg_err *err)
 
 void warn(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	verror("Warning", fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	krg_out_warn("%s", msg);
 }
 
 int open_comm(struct krg_handle **h)
@@ -184,6 +178,7 @@ int parse_cmd_opts(int argc, char **argv, const char *accept)
 		switch (c) {
 		case 'j':
 			opt.json = true;
+			krg_out_json(true);
 			break;
 		case 'c':
 			opt.config = optarg;

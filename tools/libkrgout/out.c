@@ -1,7 +1,7 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Every listing goes through libsmartcols, which renders the same table as
- * aligned text or, with -j, as JSON ({"<table name>": [ {...}, ... ]}).
+ * aligned text or as JSON ({"<table name>": [ {...}, ... ]}): see krg_out.h.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -10,13 +10,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "krgadm.h"
+#include "krg_out.h"
+
+static bool out_json;
+
+void krg_out_json(bool json)
+{
+	out_json = json;
+}
+
+bool krg_out_is_json(void)
+{
+	return out_json;
+}
+
+static void verror(const char *prefix, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	fprintf(stderr, "%s: %s%s\n", prefix, msg, n && msg[n - 1] == '.' ? "" : ".");
+}
+
+void krg_out_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror("Error", fmt, ap);
+	va_end(ap);
+}
+
+void krg_out_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror("Warning", fmt, ap);
+	va_end(ap);
+}
 
 static void *xcheck(void *p)
 {
 	if (!p) {
 		fprintf(stderr, "Error: out of memory.\n");
-		exit(EXIT_ERR);
+		exit(1);
 	}
 	return p;
 }
@@ -34,7 +74,7 @@ static struct libscols_table *table_alloc(const char *name)
 {
 	struct libscols_table *tb = xcheck(scols_new_table());
 
-	if (opt.json) {
+	if (out_json) {
 		scols_table_enable_json(tb, 1);
 		scols_table_set_name(tb, name);
 	}
@@ -42,24 +82,24 @@ static struct libscols_table *table_alloc(const char *name)
 }
 
 static void add_col(struct libscols_table *tb, const char *name,
-		    enum col_type type, double width)
+		    enum krg_col_type type, double width)
 {
 	struct libscols_column *cl;
 	char key[64];
-	int flags = type == COL_NUM ? SCOLS_FL_RIGHT : 0;
+	int flags = type == KRG_COL_NUM ? SCOLS_FL_RIGHT : 0;
 
-	if (opt.json)
+	if (out_json)
 		lower(key, name, sizeof(key));
 	else
 		snprintf(key, sizeof(key), "%s", name);
 	cl = xcheck(scols_table_new_column(tb, key, width ? width : 1, flags));
-	if (type == COL_NUM)
+	if (type == KRG_COL_NUM)
 		scols_column_set_json_type(cl, SCOLS_JSON_NUMBER);
-	else if (type == COL_BOOL)
+	else if (type == KRG_COL_BOOL)
 		scols_column_set_json_type(cl, SCOLS_JSON_BOOLEAN);
 }
 
-struct libscols_table *table_new(const char *name, const struct col *cols, int n)
+struct libscols_table *krg_table_new(const char *name, const struct krg_col *cols, int n)
 {
 	struct libscols_table *tb = table_alloc(name);
 	int i;
@@ -69,18 +109,18 @@ struct libscols_table *table_new(const char *name, const struct col *cols, int n
 	return tb;
 }
 
-struct libscols_line *table_row(struct libscols_table *tb)
+struct libscols_line *krg_table_row(struct libscols_table *tb)
 {
 	return xcheck(scols_table_new_line(tb, NULL));
 }
 
-void cell_str(struct libscols_line *ln, int col, const char *s)
+void krg_cell_str(struct libscols_line *ln, int col, const char *s)
 {
 	if (scols_line_set_data(ln, (size_t)col, s))
 		xcheck(NULL);
 }
 
-void cell_fmt(struct libscols_line *ln, int col, const char *fmt, ...)
+void krg_cell_fmt(struct libscols_line *ln, int col, const char *fmt, ...)
 {
 	char *s;
 	va_list ap;
@@ -95,13 +135,13 @@ void cell_fmt(struct libscols_line *ln, int col, const char *fmt, ...)
 		xcheck(NULL);
 }
 
-void cell_bool(struct libscols_line *ln, int col, bool v)
+void krg_cell_bool(struct libscols_line *ln, int col, bool v)
 {
 	/* smartcols' JSON booleans: "0"/"N"/"n"/"" are false */
-	cell_str(ln, col, opt.json ? (v ? "1" : "0") : (v ? "yes" : "no"));
+	krg_cell_str(ln, col, out_json ? (v ? "1" : "0") : (v ? "yes" : "no"));
 }
 
-void table_print(struct libscols_table *tb)
+void krg_table_print(struct libscols_table *tb)
 {
 	scols_print_table(tb);
 	scols_unref_table(tb);
@@ -110,25 +150,25 @@ void table_print(struct libscols_table *tb)
 
 #define RECORD_MAX 32
 
-struct record {
+struct krg_record {
 	const char *name;
 	int n;
 	struct {
 		const char *key;
-		enum col_type type;
+		enum krg_col_type type;
 		char *val;
 	} f[RECORD_MAX];
 };
 
-struct record *record_new(const char *name)
+struct krg_record *krg_record_new(const char *name)
 {
-	struct record *r = xcheck(calloc(1, sizeof(*r)));
+	struct krg_record *r = xcheck(calloc(1, sizeof(*r)));
 
 	r->name = name;
 	return r;
 }
 
-static void record_add(struct record *r, const char *key, enum col_type type, char *val)
+static void record_add(struct krg_record *r, const char *key, enum krg_col_type type, char *val)
 {
 	if (r->n == RECORD_MAX) {
 		free(val);
@@ -140,12 +180,12 @@ static void record_add(struct record *r, const char *key, enum col_type type, ch
 	r->n++;
 }
 
-void record_str(struct record *r, const char *key, const char *val)
+void krg_record_str(struct krg_record *r, const char *key, const char *val)
 {
-	record_add(r, key, COL_STR, xcheck(strdup(val)));
+	record_add(r, key, KRG_COL_STR, xcheck(strdup(val)));
 }
 
-void record_fmt(struct record *r, const char *key, enum col_type type,
+void krg_record_fmt(struct krg_record *r, const char *key, enum krg_col_type type,
 		const char *fmt, ...)
 {
 	va_list ap;
@@ -160,36 +200,36 @@ void record_fmt(struct record *r, const char *key, enum col_type type,
 	record_add(r, key, type, s);
 }
 
-void record_print(struct record *r)
+void krg_record_print(struct krg_record *r)
 {
 	struct libscols_table *tb = table_alloc(r->name);
 	struct libscols_line *ln;
 	int i;
 
-	if (opt.json) {
+	if (out_json) {
 		for (i = 0; i < r->n; i++)
 			add_col(tb, r->f[i].key, r->f[i].type, 0);
-		ln = table_row(tb);
+		ln = krg_table_row(tb);
 		for (i = 0; i < r->n; i++) {
-			if (r->f[i].type == COL_BOOL)
-				cell_str(ln, i, r->f[i].val[0] == 'y' ? "1" : "0");
+			if (r->f[i].type == KRG_COL_BOOL)
+				krg_cell_str(ln, i, r->f[i].val[0] == 'y' ? "1" : "0");
 			else
-				cell_str(ln, i, r->f[i].val);
+				krg_cell_str(ln, i, r->f[i].val);
 		}
 	} else {
 		scols_table_enable_noheadings(tb, 1);
-		add_col(tb, "FIELD", COL_STR, 0);
-		add_col(tb, "VALUE", COL_STR, 0);
+		add_col(tb, "FIELD", KRG_COL_STR, 0);
+		add_col(tb, "VALUE", KRG_COL_STR, 0);
 		for (i = 0; i < r->n; i++) {
 			char key[64];
 
-			ln = table_row(tb);
+			ln = krg_table_row(tb);
 			snprintf(key, sizeof(key), "%s:", r->f[i].key);
-			cell_str(ln, 0, key);
-			cell_str(ln, 1, r->f[i].val[0] ? r->f[i].val : "-");
+			krg_cell_str(ln, 0, key);
+			krg_cell_str(ln, 1, r->f[i].val[0] ? r->f[i].val : "-");
 		}
 	}
-	table_print(tb);
+	krg_table_print(tb);
 	for (i = 0; i < r->n; i++)
 		free(r->f[i].val);
 	free(r);
