@@ -114,58 +114,19 @@ static int check_module_list(const char *list)
 	return 0;
 }
 
-static bool same_identity(const struct krg_cluster_info *ci, const struct krg_conf *c)
-{
-	return ci->cluster_id == c->cluster_id && ci->node_id == c->node_id &&
-	       ci->address.s_addr == c->address.s_addr && ci->port == c->port;
-}
-
 static int configure(const struct krg_conf *conf, const uint8_t key[KRG_COMM_KEY_LEN])
 {
-	struct krg_cluster_cfg cfg = { 0 };
-	struct krg_cluster_info ci;
 	struct krg_err err = { 0 };
 	struct krg_handle *h;
-	unsigned int i;
 	int ret = 0;
 
 	if (open_comm(&h))
 		return EXIT_ERR;
-	if (krg_cluster_get(h, &ci, &err)) {
+	ret = krg_cluster_configure(h, conf, key, &err);
+	if (ret == -EBUSY)
+		ret = fail("%s; run \"krgadm node stop\" first", krg_err_str(&err));
+	else if (ret)
 		ret = fail_err(&err);
-		goto out;
-	}
-	if (ci.configured && !same_identity(&ci, conf)) {
-		ret = fail("this node is already configured as node %u of cluster %u; %s",
-			   ci.node_id, ci.cluster_id, "run \"krgadm node stop\" first");
-		goto out;
-	}
-	if (!ci.configured) {
-		cfg.fields |= KRG_CFG_IDENTITY;
-		cfg.cluster_id = conf->cluster_id;
-		cfg.node_id = conf->node_id;
-		cfg.address = conf->address;
-		cfg.port = conf->port;
-		memcpy(cfg.key, key, KRG_COMM_KEY_LEN);
-	}
-	if (conf->failure_timeout_ms) {
-		cfg.fields |= KRG_CFG_TIMEOUT;
-		cfg.failure_timeout_ms = conf->failure_timeout_ms;
-	}
-	if (cfg.fields && krg_cluster_set(h, &cfg, &err)) {
-		ret = fail_err(&err);
-		goto out;
-	}
-	for (i = 0; i < conf->nr_nodes; i++) {
-		if (conf->nodes[i].id == conf->node_id)
-			continue;
-		if (krg_peer_set(h, conf->nodes[i].id, conf->nodes[i].addr, conf->port, &err)) {
-			ret = fail("node %u: %s", conf->nodes[i].id, krg_err_str(&err));
-			goto out;
-		}
-	}
-out:
-	memset(&cfg, 0, sizeof(cfg));
 	krg_close(h);
 	return ret;
 }
