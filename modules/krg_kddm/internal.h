@@ -185,7 +185,7 @@ bool kddm_node_dead(u32 node);
 extern atomic_t kddm_recovering;
 
 /* recovery.c */
-void kddm_memb_local(u32 node, u32 event);
+void kddm_memb_local(u32 gone);
 int kddm_recovery_init(void);
 void kddm_recovery_exit(void);
 void kddm_report(struct krg_comm_req *req);
