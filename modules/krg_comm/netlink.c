@@ -41,35 +41,6 @@ static const struct nla_policy krg_node_set_policy[KRG_COMM_A_MAX + 1] = {
 						 KRG_COMM_NODE_SET_LEN),
 };
 
-/* Policy ranges above s16 need a range structure. */
-static struct netlink_range_validation krg_test_size_range = {
-	.max = KRG_COMM_TEST_MAX_SIZE,
-};
-static struct netlink_range_validation krg_test_count_range = {
-	.min = 1, .max = KRG_COMM_TEST_MAX_COUNT,
-};
-static struct netlink_range_validation krg_test_timeout_range = {
-	.min = 1, .max = 600000,
-};
-
-static const struct nla_policy krg_test_policy[KRG_COMM_A_MAX + 1] = {
-	[KRG_COMM_A_TEST_OP] = NLA_POLICY_RANGE(NLA_U32, KRG_TEST_ECHO,
-						KRG_TEST_BULK),
-	[KRG_COMM_A_NODE_ID] = NLA_POLICY_MAX(NLA_U32, KRG_MAX_NODES - 1),
-	[KRG_COMM_A_NODE_SET] = NLA_POLICY_RANGE(NLA_BINARY, 1,
-						 KRG_COMM_NODE_SET_LEN),
-	[KRG_COMM_A_TEST_SIZE] = NLA_POLICY_FULL_RANGE(NLA_U32,
-						       &krg_test_size_range),
-	[KRG_COMM_A_TEST_COUNT] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							&krg_test_count_range),
-	[KRG_COMM_A_TEST_CONCURRENCY] =
-		NLA_POLICY_RANGE(NLA_U32, 1, KRG_COMM_TEST_MAX_CONCURRENCY),
-	[KRG_COMM_A_TEST_TIMEOUT_MS] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &krg_test_timeout_range),
-	[KRG_COMM_A_TEST_SEED] = { .type = NLA_U32 },
-	[KRG_COMM_A_TEST_ZEROCOPY] = { .type = NLA_FLAG },
-};
-
 static const struct nla_policy krg_empty_policy[KRG_COMM_A_MAX + 1] = {};
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -300,29 +271,6 @@ static int krg_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return krg_nl_dump(skb, cb, krg_nl_fill_stats, false);
 }
 
-/* ---- test ---------------------------------------------------------------- */
-
-struct krg_nl_test {
-	struct nlattr **attrs;
-	struct netlink_ext_ack *extack;
-};
-
-static int krg_nl_fill_test(struct sk_buff *skb, void *arg)
-{
-	struct krg_nl_test *t = arg;
-
-	return krg_test_run(t->attrs, skb, t->extack);
-}
-
-static int krg_nl_test_run(struct sk_buff *in, struct genl_info *info)
-{
-	struct krg_nl_test t = { info->attrs, info->extack };
-
-	if (krg_genl_missing(info, KRG_COMM_A_TEST_OP, "test-op"))
-		return -EINVAL;
-	return krg_genl_reply(info, &krg_nl_family, krg_nl_fill_test, &t);
-}
-
 /* ---- family -------------------------------------------------------------- */
 
 #define KRG_OP(_cmd, _doit, _dumpit, _policy, _flags) {		\
@@ -347,8 +295,6 @@ static const struct genl_ops krg_nl_ops[] = {
 	       krg_node_id_policy, 0),
 	KRG_OP(KRG_COMM_CMD_STATS_GET, krg_nl_stats_get, krg_nl_stats_dump,
 	       krg_node_id_policy, 0),
-	KRG_OP(KRG_COMM_CMD_TEST_RUN, krg_nl_test_run, NULL,
-	       krg_test_policy, GENL_ADMIN_PERM),
 };
 
 static const struct genl_multicast_group krg_nl_mcgrps[] = {
@@ -365,7 +311,7 @@ static struct genl_family krg_nl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = krg_nl_ops,
 	.n_ops = ARRAY_SIZE(krg_nl_ops),
-	.resv_start_op = KRG_COMM_CMD_TEST_RUN + 1,
+	.resv_start_op = KRG_COMM_CMD_NODE_EVENT + 1,
 	.mcgrps = krg_nl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(krg_nl_mcgrps),
 };

@@ -198,15 +198,8 @@ void kddm_leave_wake(void);
 void kddm_left_grant(struct kddm_set *set, struct kddm_entry *e);
 extern struct krg_comm_notifier kddm_notifier;
 
-/* netlink.c / test.c */
+/* netlink.c */
 int kddm_nl_init(void);
 void kddm_nl_exit(void);
-int kddm_test_init(void);
-void kddm_test_exit(void);
-struct sk_buff;
-struct genl_info;
-int kddm_test_op(struct genl_info *info, struct sk_buff *skb);
-int kddm_test_set_create(struct genl_info *info);
-int kddm_test_set_destroy(struct genl_info *info);
 
 #endif /* _KRG_KDDM_INTERNAL_H */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * krg_kddm generic netlink family "krg_kddm" (include/uapi/linux/krg_kddm.h,
- * Documentation/netlink/krg_kddm.yaml): per-set statistics for krgadm, and
- * the test IO linker's operations for the tests and benchmarks.
+ * Documentation/netlink/krg_kddm.yaml): per-set statistics for krgadm.  The
+ * test IO linker and its commands are a test module's (tests/kddm/kddm_test).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,40 +13,8 @@
 
 static struct genl_family kddm_nl_family;
 
-static struct netlink_range_validation kddm_count_range = {
-	.min = 1, .max = KRG_KDDM_TEST_MAX_COUNT,
-};
-static struct netlink_range_validation kddm_test_set_range = {
-	.min = KRG_KDDM_TEST_BASE,
-	.max = KRG_KDDM_TEST_BASE + KRG_KDDM_TEST_MAX - 1,
-};
-static struct netlink_range_validation kddm_obj_size_range = {
-	.min = KRG_KDDM_TEST_OBJ_MIN, .max = KRG_KDDM_TEST_OBJ_MAX,
-};
-
 static const struct nla_policy kddm_set_get_policy[KRG_KDDM_A_MAX + 1] = {
 	[KRG_KDDM_A_SET_ID] = { .type = NLA_U32 },
-};
-
-static const struct nla_policy kddm_create_policy[KRG_KDDM_A_MAX + 1] = {
-	[KRG_KDDM_A_SET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &kddm_test_set_range),
-	[KRG_KDDM_A_OBJ_SIZE] = NLA_POLICY_FULL_RANGE(NLA_U32, &kddm_obj_size_range),
-	[KRG_KDDM_A_POLICY] = NLA_POLICY_MAX(NLA_U32, KRG_KDDM_OWNER_CREATOR),
-	[KRG_KDDM_A_ON_FAILURE] = NLA_POLICY_MAX(NLA_U32, KRG_KDDM_FAIL_LOST),
-};
-
-static const struct nla_policy kddm_destroy_policy[KRG_KDDM_A_MAX + 1] = {
-	[KRG_KDDM_A_SET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &kddm_test_set_range),
-};
-
-static const struct nla_policy kddm_op_policy[KRG_KDDM_A_MAX + 1] = {
-	[KRG_KDDM_A_SET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &kddm_test_set_range),
-	[KRG_KDDM_A_OBJ_ID] = { .type = NLA_U64 },
-	[KRG_KDDM_A_TEST_OP] = NLA_POLICY_RANGE(NLA_U32, KRG_KDDM_TEST_READ,
-						KRG_KDDM_TEST_BENCH_GET),
-	[KRG_KDDM_A_VALUE] = { .type = NLA_U64 },
-	[KRG_KDDM_A_COUNT] = NLA_POLICY_FULL_RANGE(NLA_U32, &kddm_count_range),
-	[KRG_KDDM_A_NODE_ID] = NLA_POLICY_MAX(NLA_U32, KRG_MAX_NODES - 1),
 };
 
 /*
@@ -173,26 +141,6 @@ static int kddm_nl_set_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-static int kddm_nl_create(struct sk_buff *skb, struct genl_info *info)
-{
-	return kddm_test_set_create(info);
-}
-
-static int kddm_nl_destroy(struct sk_buff *skb, struct genl_info *info)
-{
-	return kddm_test_set_destroy(info);
-}
-
-static int kddm_nl_fill_op(struct sk_buff *skb, void *info)
-{
-	return kddm_test_op(info, skb);
-}
-
-static int kddm_nl_op(struct sk_buff *in, struct genl_info *info)
-{
-	return krg_genl_reply(info, &kddm_nl_family, kddm_nl_fill_op, info);
-}
-
 #define KDDM_OP(_cmd, _doit, _dumpit, _policy, _flags) {	\
 	.cmd = (_cmd), .doit = (_doit), .dumpit = (_dumpit),	\
 	.policy = (_policy), .maxattr = KRG_KDDM_A_MAX,		\
@@ -201,12 +149,6 @@ static int kddm_nl_op(struct sk_buff *in, struct genl_info *info)
 static const struct genl_ops kddm_nl_ops[] = {
 	KDDM_OP(KRG_KDDM_CMD_SET_GET, kddm_nl_set_get, kddm_nl_set_dump,
 		kddm_set_get_policy, 0),
-	KDDM_OP(KRG_KDDM_CMD_TEST_SET_CREATE, kddm_nl_create, NULL,
-		kddm_create_policy, GENL_ADMIN_PERM),
-	KDDM_OP(KRG_KDDM_CMD_TEST_SET_DESTROY, kddm_nl_destroy, NULL,
-		kddm_destroy_policy, GENL_ADMIN_PERM),
-	KDDM_OP(KRG_KDDM_CMD_TEST_OP, kddm_nl_op, NULL, kddm_op_policy,
-		GENL_ADMIN_PERM),
 };
 
 static struct genl_family kddm_nl_family __ro_after_init = {
@@ -219,7 +161,7 @@ static struct genl_family kddm_nl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = kddm_nl_ops,
 	.n_ops = ARRAY_SIZE(kddm_nl_ops),
-	.resv_start_op = KRG_KDDM_CMD_TEST_OP + 1,
+	.resv_start_op = KRG_KDDM_CMD_SET_GET + 1,
 };
 
 int kddm_nl_init(void)

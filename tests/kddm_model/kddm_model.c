@@ -56,7 +56,7 @@
 #define MAXN		8		/* nodes 1..MAXN */
 #define MAXC		4		/* clients per node */
 #define MAXK		4		/* objects */
-#define SET_ID		(KRG_KDDM_TEST_BASE + 1)
+#define SET_ID		(KRG_KDDM_DYNAMIC_BASE + 1)
 #define TRACE_RING	400
 #define TRACE_LEN	200
 
