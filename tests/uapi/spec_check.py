@@ -78,24 +78,34 @@ def _scalar(text, anchors):
     return t
 
 
-def _split_flow(body):
-    """Split a flow collection's body at top-level commas."""
-    parts, depth, quote, cur = [], 0, None, []
-    for c in body:
+def _scan(text):
+    """Each character with the bracket depth it sits at and whether it is
+    inside quotes (quotes and brackets of flow YAML)."""
+    depth, quote = 0, None
+    for c in text:
         if quote:
             if c == quote:
                 quote = None
-        elif c in "\"'":
+            yield c, depth, True
+            continue
+        if c in "\"'":
             quote = c
         elif c in "[{":
             depth += 1
         elif c in "]}":
             depth -= 1
-        elif c == "," and depth == 0:
+        yield c, depth, False
+
+
+def _split_flow(body):
+    """Split a flow collection's body at top-level commas."""
+    parts, cur = [], []
+    for c, depth, quoted in _scan(body):
+        if c == "," and depth == 0 and not quoted:
             parts.append("".join(cur))
             cur = []
-            continue
-        cur.append(c)
+        else:
+            cur.append(c)
     if "".join(cur).strip():
         parts.append("".join(cur))
     return parts
@@ -121,17 +131,9 @@ def _flow(text, anchors):
 
 
 def _balance(s):
-    depth, quote = 0, None
-    for c in s:
-        if quote:
-            if c == quote:
-                quote = None
-        elif c in "\"'":
-            quote = c
-        elif c in "[{":
-            depth += 1
-        elif c in "]}":
-            depth -= 1
+    depth = 0
+    for _, depth, _ in _scan(s):
+        pass
     return depth
 
 

@@ -120,17 +120,24 @@ void krg_cell_str(struct libscols_line *ln, int col, const char *s)
 		xcheck(NULL);
 }
 
-void krg_cell_fmt(struct libscols_line *ln, int col, const char *fmt, ...)
+/* A formatted string, malloc'ed (never NULL). */
+static char * __attribute__((format(printf, 1, 0))) vfmt(const char *fmt, va_list ap)
 {
 	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		xcheck(NULL);
+	return s;
+}
+
+void krg_cell_fmt(struct libscols_line *ln, int col, const char *fmt, ...)
+{
 	va_list ap;
-	int n;
+	char *s;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	s = vfmt(fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		xcheck(NULL);
 	if (scols_line_refer_data(ln, (size_t)col, s))
 		xcheck(NULL);
 }
@@ -186,17 +193,14 @@ void krg_record_str(struct krg_record *r, const char *key, const char *val)
 }
 
 void krg_record_fmt(struct krg_record *r, const char *key, enum krg_col_type type,
-		const char *fmt, ...)
+		    const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	s = vfmt(fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		xcheck(NULL);
 	record_add(r, key, type, s);
 }
 
