@@ -281,7 +281,8 @@ static void check_hooks(struct libscols_table *tb)
 int cmd_check(int argc, char **argv)
 {
 	static const struct krg_col cols[] = {
-		{ "CHECK", KRG_COL_STR, 0 }, { "STATUS", KRG_COL_STR, 0 }, { "DETAIL", KRG_COL_STR, 0 },
+		{ "CHECK", KRG_COL_STR, 0 }, { "STATUS", KRG_COL_STR, 0 },
+		{ "DETAIL", KRG_COL_STR, 0 },
 	};
 	struct libscols_table *tb;
 	struct libscols_line *ln;
@@ -336,12 +337,12 @@ int cmd_check(int argc, char **argv)
 		krg_cell_str(ln, 1, ci.configured ? "configured" : "unconfigured");
 		if (ci.configured)
 			krg_cell_fmt(ln, 2, "cluster %u node %u %s:%u protocol %u max %u nodes",
-				 ci.cluster_id, ci.node_id,
-				 inet_ntop(AF_INET, &ci.address, a, sizeof(a)), ci.port,
-				 ci.proto_version, ci.max_nodes);
+				     ci.cluster_id, ci.node_id,
+				     inet_ntop(AF_INET, &ci.address, a, sizeof(a)), ci.port,
+				     ci.proto_version, ci.max_nodes);
 		else
 			krg_cell_fmt(ln, 2, "protocol %u, max %u nodes",
-				 ci.proto_version, ci.max_nodes);
+				     ci.proto_version, ci.max_nodes);
 		if (!ci.configured)
 			ret = EXIT_DEGRADED;
 	} else {

@@ -137,7 +137,8 @@ int cmd_cluster_status(int argc, char **argv)
 	krg_record_fmt(r, "key_set", KRG_COL_BOOL, "%s", ci.key_set ? "yes" : "no");
 	krg_record_fmt(r, "protocol", KRG_COL_NUM, "%u", ci.proto_version);
 	krg_record_fmt(r, "max_nodes", KRG_COL_NUM, "%u", ci.max_nodes);
-	krg_record_fmt(r, "auth_failures", KRG_COL_NUM, "%llu", (unsigned long long)ci.auth_failures);
+	krg_record_fmt(r, "auth_failures", KRG_COL_NUM, "%llu",
+		       (unsigned long long)ci.auth_failures);
 	krg_record_fmt(r, "dropped", KRG_COL_NUM, "%llu", (unsigned long long)ci.dropped);
 	krg_record_print(r);
 

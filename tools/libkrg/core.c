@@ -66,8 +66,8 @@ static int new_socket(struct nl_sock **skp, struct krg_err *err)
 	ret = genl_connect(sk);
 	if (ret < 0) {
 		nl_socket_free(sk);
-		return krg_err_set(err, nlerr_errno(ret), "cannot open a generic netlink socket: %s",
-				   nl_geterror(ret));
+		return krg_err_set(err, nlerr_errno(ret),
+				   "cannot open a generic netlink socket: %s", nl_geterror(ret));
 	}
 	/* Best effort: without them errors simply come without a message. */
 	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
@@ -125,7 +125,8 @@ static int family_id(struct krg_handle *h, const struct krg_family *fam,
 	id = genl_ctrl_resolve(h->sk, fam->name);
 	if (id < 0) {
 		if (nlerr_errno(id) == -ENOENT)
-			return krg_err_set(err, -ENOENT, "the %s module is not loaded (try: modprobe %s)",
+			return krg_err_set(err, -ENOENT,
+					   "the %s module is not loaded (try: modprobe %s)",
 					   fam->module, fam->module);
 		return krg_err_set(err, nlerr_errno(id), "cannot resolve the %s family: %s",
 				   fam->name, nl_geterror(id));

@@ -121,7 +121,8 @@ void krg_cell_str(struct libscols_line *ln, int col, const char *s)
 }
 
 /* A formatted string, malloc'ed (never NULL). */
-static char * __attribute__((format(printf, 1, 0))) vfmt(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0)))
+static char *vfmt(const char *fmt, va_list ap)
 {
 	char *s;
 
