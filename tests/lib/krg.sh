@@ -128,12 +128,11 @@ krg_test_module_names() {
 	done
 }
 
-# krg_unload_test_modules N: every loaded test module out of node N.
+# krg_unload_test_modules N: every loaded test module out of node N (one exec).
 krg_unload_test_modules() {
-	local m
-	for m in $(krg_test_module_names); do
-		nexec "$1" --timeout 60 -- sh -c "! grep -q '^$m ' /proc/modules || rmmod $m"
-	done >/dev/null 2>&1
+	nexec "$1" --timeout 60 -- sh -c 'for m; do
+		! grep -q "^$m " /proc/modules || rmmod "$m"; done' sh $(krg_test_module_names) \
+		>/dev/null 2>&1
 	return 0
 }
 
