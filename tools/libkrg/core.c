@@ -323,8 +323,6 @@ int krg_nl_subscribe(struct krg_handle *h, const struct krg_family *fam,
 		ret = new_socket(&h->ev_sk, err);
 		if (ret)
 			return ret;
-		/* notifications carry sequence number 0 */
-		nl_socket_disable_seq_check(h->ev_sk);
 		nl_socket_set_nonblocking(h->ev_sk);
 	}
 	ret = nl_socket_add_membership(h->ev_sk, grp);
@@ -346,6 +344,14 @@ struct event_walk {
 	void *arg;
 	int ret;
 };
+
+/* Notifications carry sequence number 0. */
+static int no_seq_check(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
 
 static int event_cb(struct nl_msg *msg, void *arg)
 {
@@ -376,6 +382,7 @@ int krg_nl_events_recv(struct krg_handle *h, const struct krg_family *fam,
 	if (!nlcb)
 		return krg_err_set(err, -ENOMEM, "out of memory");
 	nl_cb_set(nlcb, NL_CB_VALID, NL_CB_CUSTOM, event_cb, &w);
+	nl_cb_set(nlcb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
 	ret = nl_recvmsgs(h->ev_sk, nlcb);
 	nl_cb_put(nlcb);
 	if (ret < 0 && ret != -NLE_AGAIN)
