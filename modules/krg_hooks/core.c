@@ -18,14 +18,14 @@
 
 #include "internal.h"
 
-#define KRGH_CORE_ABI 2
+#define KRGH_CORE_ABI 3
 
 struct krgh_core_hooks {
 	unsigned int abi;
 	long (*fork_pre)(struct kernel_clone_args *args);
 	void (*pid_range)(struct pid_namespace *ns, int *lo, int *hi);
-	int (*proc_readdir)(struct pid_namespace *ns, struct dir_context *ctx,
-			    loff_t base);
+	int (*proc_readdir)(struct file *file, struct dir_context *ctx,
+			    int (*native)(struct file *, struct dir_context *));
 	struct dentry *(*proc_lookup)(struct pid_namespace *ns,
 				      struct dentry *dentry, pid_t tgid);
 	vm_fault_t (*anon_fault)(struct vm_fault *vmf);
@@ -58,20 +58,11 @@ static void core_pid_range(struct pid_namespace *ns, int *lo, int *hi)
 	krgh_pid_clamp(ns, lo, hi);
 }
 
-static int core_proc_readdir(struct pid_namespace *ns, struct dir_context *ctx,
-			     loff_t base)
+/* The whole of proc_pid_readdir(): the same merge as the stock wrapper. */
+static int core_proc_readdir(struct file *file, struct dir_context *ctx,
+			     int (*native)(struct file *, struct dir_context *))
 {
-	const struct krg_hook_ops *ops;
-	int ret = 0, idx;
-
-	if (ns != READ_ONCE(krgh_cluster_ns))
-		return 0;
-	idx = srcu_read_lock(&krgh_srcu);
-	ops = krgh_ops_srcu(KRG_HOOK_PROC_READDIR);
-	if (ops)
-		ret = ops->proc_readdir(ns, ctx, base);
-	srcu_read_unlock(&krgh_srcu, idx);
-	return ret;
+	return krgh_proc_readdir_merge(file, ctx, native);
 }
 
 static struct dentry *core_proc_lookup(struct pid_namespace *ns,

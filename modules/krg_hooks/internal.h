@@ -82,11 +82,28 @@ int krgh_pidrange_sync(bool want);
 bool krgh_pidrange_live(void);
 
 /* procfs.c: ftrace wrappers of proc_pid_readdir / proc_pid_lookup. */
+struct file;
+struct dir_context;
+/* The listing of a cluster /proc with the consumer's PIDs merged in. */
+int krgh_proc_readdir_merge(struct file *file, struct dir_context *ctx,
+			    int (*native)(struct file *, struct dir_context *));
+void krgh_procfs_stats(struct seq_file *m);
 int krgh_procfs_init(void);
 void krgh_procfs_exit(void);
 u32 krgh_procfs_available(void);
 int krgh_procfs_sync(u32 want);
 u32 krgh_procfs_live(void);
+
+/*
+ * main.c: the address of a kernel symbol that is not exported (through
+ * kallsyms_lookup_name, itself found with a kprobe), or 0.  Safe because
+ * Debian's 6.1 has X86_KERNEL_IBT off (an indirect call of a sealed function
+ * would trap there).
+ */
+unsigned long krgh_lookup_symbol(const char *name);
+
+/* sys.c: the kernel's group_send_sig_info(), looked up at load. */
+void krgh_signal_init(void);
 
 /* main.c: one line of /sys/module/krg_hooks/hooks/<hook>. */
 ssize_t krgh_hook_describe(enum krg_hook_id id, char *buf);

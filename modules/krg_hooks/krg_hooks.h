@@ -46,13 +46,14 @@
 
 #include <linux/types.h>
 #include <linux/mm_types.h>
+#include <linux/pid.h>
 #include <linux/signal_types.h>
 
 /*
  * Bump on every incompatible change to this header: a module built against
  * another value refuses to load on top of this one.
  */
-#define KRG_HOOKS_ABI 3
+#define KRG_HOOKS_ABI 4
 
 /* Returns KRG_HOOKS_ABI as this module was built. */
 u32 krg_hooks_abi(void);
@@ -134,15 +135,19 @@ enum krg_sig_kind {
 	KRG_SIG_TGKILL,			/* tgkill(tgid, pid, sig) */
 	KRG_SIG_QUEUEINFO,		/* rt_sigqueueinfo(pid, sig, info) */
 	KRG_SIG_TGQUEUEINFO,		/* rt_tgsigqueueinfo(tgid, pid, sig, info) */
+	KRG_SIG_KILL_PGRP,		/* kill(-pgid, sig), or kill(0, sig): pid = pgid */
+	KRG_SIG_KILL_ALL,		/* kill(-1, sig): pid = 0 */
 };
 
 /*
  * A signal syscall from a cluster task whose target PID does not exist on this
- * node (no struct pid in the cluster namespace).  Broadcasts (kill with pid
- * <= 0) are not intercepted on the stock backend.  For the queueinfo kinds
- * info was copied from user space and passed the same permission check the
- * kernel applies; for the others it is filled like the kernel's (SI_USER or
- * SI_TKILL, sender's pid and uid).
+ * node (no struct pid in the cluster namespace), or a broadcast (kill() with a
+ * pid <= 0; kill(0) only when the sender's process group has a number in the
+ * cluster namespace).  A broadcast is the consumer's whole: it signals the
+ * local members too (krg_hooks_send_signal()) and returns kill()'s result.
+ * For the queueinfo kinds info was copied from user space and passed the same
+ * permission check the kernel applies; for the others it is filled like the
+ * kernel's (SI_USER or SI_TKILL, sender's pid and uid).
  */
 struct krg_signal_req {
 	enum krg_sig_kind kind;
@@ -151,6 +156,17 @@ struct krg_signal_req {
 	int sig;			/* 0 .. _NSIG, 0 = existence check */
 	kernel_siginfo_t info;
 };
+
+/*
+ * Sends sig to t as the kernel's group_send_sig_info() does: permission
+ * checked against current's credentials, si_pid kept when current is in t's
+ * PID namespace (else the kernel clears it), delivered to the thread group
+ * (PIDTYPE_TGID; PIDTYPE_PGID for a process group member, PIDTYPE_MAX for
+ * kill(-1)) or to the thread t alone (PIDTYPE_PID).  The kernel does not export it; -EOPNOTSUPP when
+ * its address could not be found at load.
+ */
+int krg_hooks_send_signal(int sig, kernel_siginfo_t *info,
+			  struct task_struct *t, enum pid_type type);
 
 /* ---- children whose parent is on another node ------------------------ */
 
@@ -254,14 +270,15 @@ struct krg_hook_ops {
 	bool (*pid_range)(struct pid_namespace *ns, int *lo, int *hi);
 
 	/*
-	 * Sleepable.  Called for a /proc instance of the cluster namespace once
-	 * the native listing of PIDs is complete; entries are emitted with
-	 * dir_emit() at positions base, base + 1, ... (ctx->pos - base is the
-	 * index of the next entry to emit; advance ctx->pos after each one and
-	 * stop when dir_emit() returns false).  Return 0 or -errno.
+	 * Hook proc_readdir.  Sleepable.  The PIDs of processes of the cluster
+	 * namespace that run on other nodes, for a listing of its /proc: fill
+	 * pids[] with at most max of them, ascending, all >= from, and return
+	 * how many (max: there may be more), or -errno.  krg_hooks lists them
+	 * with the local ones, in PID order (a PID that also has a local task
+	 * is listed once), and asks again from the next PID while it fills.
 	 */
-	int (*proc_readdir)(struct pid_namespace *ns, struct dir_context *ctx,
-			    loff_t base);
+	int (*proc_pids)(struct pid_namespace *ns, pid_t from, pid_t *pids,
+			 unsigned int max);
 	/*
 	 * Sleepable.  Called when /proc/<tgid> of the cluster namespace does
 	 * not exist locally; return like an inode_operations.lookup (NULL after

@@ -26,6 +26,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/sysfs.h>
@@ -84,6 +85,20 @@ static const u8 krgh_stock_mech[KRG_HOOK_NR] = {
 	[KRG_HOOK_NOTIFY_PARENT] = KRG_MECH_NONE,
 	[KRG_HOOK_WAIT]		= KRG_MECH_NONE,
 };
+
+unsigned long krgh_lookup_symbol(const char *name)
+{
+	static unsigned long (*lookup)(const char *name);
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+
+	if (!lookup) {
+		if (register_kprobe(&kp))
+			return 0;
+		lookup = (void *)kp.addr;
+		unregister_kprobe(&kp);
+	}
+	return lookup ? lookup(name) : 0;
+}
 
 u32 krg_hooks_abi(void)
 {
@@ -209,7 +224,7 @@ static u32 krgh_ops_hooks(const struct krg_hook_ops *ops)
 	m |= ops->signal_remote ? BIT(KRG_HOOK_SIGNAL_REMOTE) : 0;
 	m |= ops->sys_override ? BIT(KRG_HOOK_SYSCALL) : 0;
 	m |= ops->pid_range ? BIT(KRG_HOOK_PID_RANGE) : 0;
-	m |= ops->proc_readdir ? BIT(KRG_HOOK_PROC_READDIR) : 0;
+	m |= ops->proc_pids ? BIT(KRG_HOOK_PROC_READDIR) : 0;
 	m |= ops->proc_lookup ? BIT(KRG_HOOK_PROC_LOOKUP) : 0;
 	m |= ops->fork_pre ? BIT(KRG_HOOK_FORK_PRE) : 0;
 	m |= ops->anon_fault ? BIT(KRG_HOOK_ANON_FAULT) : 0;
@@ -350,6 +365,7 @@ static int krgh_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "callouts %d\n", atomic_read(&krgh_callouts));
 	krgh_tp_stats(m);
 	krgh_sys_stats(m);
+	krgh_procfs_stats(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(krgh_stats);
@@ -366,6 +382,7 @@ static int __init krg_hooks_init(void)
 	err = krgh_tp_init();
 	if (err)
 		goto err_tp;
+	krgh_signal_init();
 	krgh_use_core = krgh_core_init();
 	if (krgh_use_core) {
 		krgh_available = krgh_tp_available() | KRGH_CORE_HOOKS;

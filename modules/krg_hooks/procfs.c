@@ -15,17 +15,22 @@
  * makes registration fail, and the hook then stays unavailable (reported).
  *
  * The layout facts below come from fs/proc/base.c and fs/proc/internal.h of
- * 6.1 (private headers): FIRST_PROCESS_ENTRY is 256 and the native listing
- * ends with ctx->pos = PID_MAX_LIMIT + TGID_OFFSET.  Consumer entries are
- * listed after that position, so the order is: local PIDs, then the
- * consumer's.  (The core patch merges them in PID order in next_tgid().)
+ * 6.1 (private headers): FIRST_PROCESS_ENTRY is 256, a PID's entry sits at
+ * position tgid + TGID_OFFSET and the native listing ends with ctx->pos =
+ * PID_MAX_LIMIT + TGID_OFFSET.  Remote PIDs take the positions their numbers
+ * give them, so the merged listing is in PID order and a listing resumed at
+ * any position (getdents with a small buffer, seekdir) goes on correctly:
+ * the native code resumes at the next local PID >= the position, the
+ * consumer's list at the next remote one.  The core backend calls the same
+ * merge from its proc_readdir entry point.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/ftrace.h>
-#include <linux/kprobes.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
 #include <linux/threads.h>
@@ -34,7 +39,9 @@
 
 #define KRGH_PROC_FIRST_PROCESS_ENTRY	256
 #define KRGH_PROC_TGID_OFFSET		(KRGH_PROC_FIRST_PROCESS_ENTRY + 2)
-#define KRGH_PROC_EXT_BASE		(PID_MAX_LIMIT + KRGH_PROC_TGID_OFFSET)
+#define KRGH_PROC_END			(PID_MAX_LIMIT + KRGH_PROC_TGID_OFFSET)
+/* Remote PIDs asked from the consumer at a time. */
+#define KRGH_PROC_BATCH			1024
 
 struct krgh_fhook {
 	const char *symbol;
@@ -58,27 +65,142 @@ static struct krgh_fhook krgh_fhooks[FH_NR] = {
 			KRG_HOOK_PROC_LOOKUP },
 };
 
+/*
+ * One listing: the native code writes into ctx (our actor), which puts the
+ * consumer's PIDs that come before each local entry into the caller's
+ * context first.
+ */
+struct krgh_merge {
+	struct dir_context ctx;
+	struct dir_context *user;
+	const struct krg_hook_ops *ops;
+	struct pid_namespace *ns;
+	pid_t *pids;
+	unsigned int n, i;
+	bool more;		/* the last batch was full: ask again after it */
+	bool full;		/* the caller's buffer is full */
+};
+
+static atomic_long_t krgh_proc_errors = ATOMIC_LONG_INIT(0);
+
+static void krgh_merge_fill(struct krgh_merge *m, pid_t from)
+{
+	int ret = m->ops->proc_pids(m->ns, from, m->pids, KRGH_PROC_BATCH);
+
+	m->i = 0;
+	m->n = 0;
+	m->more = false;
+	if (ret < 0) {
+		/* List the local processes anyway. */
+		atomic_long_inc(&krgh_proc_errors);
+		return;
+	}
+	m->n = min_t(unsigned int, ret, KRGH_PROC_BATCH);
+	m->more = m->n == KRGH_PROC_BATCH;
+}
+
+/* The next remote PID of the listing, 0 when there is none. */
+static pid_t krgh_merge_peek(struct krgh_merge *m)
+{
+	if (m->i == m->n && m->more && m->n)
+		krgh_merge_fill(m, m->pids[m->n - 1] + 1);
+	return m->i < m->n ? m->pids[m->i] : 0;
+}
+
+/* Emits the remote PIDs below limit (all if 0); false once the buffer fills. */
+static bool krgh_merge_emit(struct krgh_merge *m, pid_t limit)
+{
+	char name[12];
+	pid_t r;
+	int len;
+
+	while ((r = krgh_merge_peek(m)) && (!limit || r < limit)) {
+		if (r <= 0 || r >= PID_MAX_LIMIT) {	/* consumer bug: skip */
+			m->i++;
+			continue;
+		}
+		len = snprintf(name, sizeof(name), "%d", r);
+		m->user->pos = r + KRGH_PROC_TGID_OFFSET;
+		if (!dir_emit(m->user, name, len, 1, DT_DIR)) {
+			m->full = true;
+			return false;
+		}
+		m->i++;
+	}
+	if (r && r == limit)	/* also local: listed natively */
+		m->i++;
+	return true;
+}
+
+static bool krgh_merge_actor(struct dir_context *ctx, const char *name,
+			     int namelen, loff_t offset, u64 ino,
+			     unsigned int d_type)
+{
+	struct krgh_merge *m = container_of(ctx, struct krgh_merge, ctx);
+
+	if (offset >= KRGH_PROC_TGID_OFFSET && offset < KRGH_PROC_END &&
+	    !krgh_merge_emit(m, offset - KRGH_PROC_TGID_OFFSET))
+		return false;
+	m->user->pos = offset;
+	if (!m->user->actor(m->user, name, namelen, offset, ino, d_type)) {
+		m->full = true;
+		return false;
+	}
+	return true;
+}
+
+int krgh_proc_readdir_merge(struct file *file, struct dir_context *ctx,
+			    int (*native)(struct file *, struct dir_context *))
+{
+	struct pid_namespace *ns = proc_pid_ns(file_inode(file)->i_sb);
+	struct krgh_merge m = { .user = ctx, .ns = ns };
+	loff_t pos = ctx->pos;
+	int ret, idx;
+
+	if (ns != READ_ONCE(krgh_cluster_ns) || pos >= KRGH_PROC_END)
+		return native(file, ctx);
+	idx = srcu_read_lock(&krgh_srcu);
+	m.ops = krgh_ops_srcu(KRG_HOOK_PROC_READDIR);
+	if (m.ops)
+		m.pids = kvmalloc_array(KRGH_PROC_BATCH, sizeof(pid_t),
+					GFP_KERNEL);
+	if (!m.pids) {
+		srcu_read_unlock(&krgh_srcu, idx);
+		return native(file, ctx);
+	}
+	krgh_merge_fill(&m, pos > KRGH_PROC_TGID_OFFSET ?
+			pos - KRGH_PROC_TGID_OFFSET : 0);
+	m.ctx.actor = krgh_merge_actor;
+	m.ctx.pos = pos;
+	ret = native(file, &m.ctx);
+	if (!m.full) {
+		if (ret)
+			ctx->pos = m.ctx.pos;
+		else if (krgh_merge_emit(&m, 0))
+			ctx->pos = KRGH_PROC_END;
+	}
+	/* Full: ctx->pos is the entry that did not fit; the next call resumes. */
+	srcu_read_unlock(&krgh_srcu, idx);
+	kvfree(m.pids);
+	return ret;
+}
+
 static int krgh_proc_readdir(struct file *file, struct dir_context *ctx)
 {
 	int (*orig)(struct file *, struct dir_context *) =
 		(void *)krgh_fhooks[FH_READDIR].addr;
-	struct pid_namespace *ns = proc_pid_ns(file_inode(file)->i_sb);
-	const struct krg_hook_ops *ops;
-	int ret, idx;
+	int ret;
 
 	krgh_callout_get();
-	ret = orig(file, ctx);
-	if (ret || ctx->pos < KRGH_PROC_EXT_BASE ||
-	    ns != READ_ONCE(krgh_cluster_ns))
-		goto out;
-	idx = srcu_read_lock(&krgh_srcu);
-	ops = krgh_ops_srcu(KRG_HOOK_PROC_READDIR);
-	if (ops)
-		ret = ops->proc_readdir(ns, ctx, KRGH_PROC_EXT_BASE);
-	srcu_read_unlock(&krgh_srcu, idx);
-out:
+	ret = krgh_proc_readdir_merge(file, ctx, orig);
 	krgh_callout_put();
 	return ret;
+}
+
+void krgh_procfs_stats(struct seq_file *m)
+{
+	seq_printf(m, "proc_pids_errors %ld\n",
+		   atomic_long_read(&krgh_proc_errors));
 }
 
 /* The kernel's name_to_int(): digits only, no leading zero, fits a PID. */
@@ -136,20 +258,6 @@ static void notrace krgh_ftrace_handler(unsigned long ip,
 	if (within_module(parent_ip, THIS_MODULE))
 		return;
 	ftrace_instruction_pointer_set(fregs, (unsigned long)fh->wrapper);
-}
-
-static unsigned long krgh_lookup_symbol(const char *name)
-{
-	static unsigned long (*lookup)(const char *name);
-	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
-
-	if (!lookup) {
-		if (register_kprobe(&kp))
-			return 0;
-		lookup = (void *)kp.addr;
-		unregister_kprobe(&kp);
-	}
-	return lookup ? lookup(name) : 0;
 }
 
 u32 krgh_procfs_available(void)

@@ -19,6 +19,7 @@
 #include <linux/slab.h>
 #include <linux/task_work.h>
 #include <linux/ptrace.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
 #include <asm/syscall.h>
@@ -106,6 +107,16 @@ static long krgh_signal_run(const struct krg_hook_ops *ops,
 		req.kind = KRG_SIG_KILL;
 		req.pid = call->args[0];
 		req.sig = call->args[1];
+		if (req.pid == -1) {
+			req.kind = KRG_SIG_KILL_ALL;
+			req.pid = 0;
+		} else if (req.pid <= 0) {
+			req.kind = KRG_SIG_KILL_PGRP;
+			req.pid = req.pid ? -req.pid : task_pgrp_vnr(current);
+			/* Left the cluster's groups since the syscall entry. */
+			if (!req.pid)
+				return kill_pgrp(task_pgrp(current), req.sig, 0);
+		}
 		break;
 	case __NR_tkill:
 		req.kind = KRG_SIG_TKILL;
@@ -141,7 +152,8 @@ static long krgh_signal_run(const struct krg_hook_ops *ops,
 		    task_pid_vnr(current) != (req.tgid ?: req.pid))
 			return -EPERM;
 	} else {
-		req.info.si_code = req.kind == KRG_SIG_KILL ? SI_USER : SI_TKILL;
+		req.info.si_code = req.kind == KRG_SIG_TKILL ||
+				   req.kind == KRG_SIG_TGKILL ? SI_TKILL : SI_USER;
 		req.info.si_pid = task_tgid_vnr(current);
 		req.info.si_uid = from_kuid_munged(current_user_ns(),
 						   current_uid());
@@ -149,6 +161,30 @@ static long krgh_signal_run(const struct krg_hook_ops *ops,
 	req.info.si_signo = req.sig;
 	return ops->signal_remote(&req);
 }
+
+static int (*krgh_group_send_sig_info)(int sig, struct kernel_siginfo *info,
+				       struct task_struct *p,
+				       enum pid_type type);
+
+void krgh_signal_init(void)
+{
+	krgh_group_send_sig_info =
+		(void *)krgh_lookup_symbol("group_send_sig_info");
+	if (!krgh_group_send_sig_info)
+		pr_warn("group_send_sig_info not found: krg_hooks_send_signal() is unavailable\n");
+}
+
+int krg_hooks_send_signal(int sig, kernel_siginfo_t *info,
+			  struct task_struct *t, enum pid_type type)
+{
+	if (!krgh_group_send_sig_info)
+		return -EOPNOTSUPP;
+	if (type != PIDTYPE_PID && type != PIDTYPE_TGID &&
+	    type != PIDTYPE_PGID && type != PIDTYPE_MAX)
+		return -EINVAL;
+	return krgh_group_send_sig_info(sig, info, t, type);
+}
+EXPORT_SYMBOL_GPL(krg_hooks_send_signal);
 
 static void krgh_sys_work_fn(struct callback_head *cb)
 {
@@ -211,7 +247,10 @@ static void krgh_sys_defer(struct pt_regs *regs, enum krg_hook_id hook,
 	regs->ax = -EINTR;	/* overwritten by the work */
 }
 
-/* Is the target of this signal syscall absent from this node? */
+/*
+ * Does this signal syscall concern other nodes: is its target absent from
+ * this node, or is it a broadcast?
+ */
 static bool krgh_signal_is_remote(const struct krg_sys_call *call)
 {
 	long pid, sig;
@@ -219,6 +258,17 @@ static bool krgh_signal_is_remote(const struct krg_sys_call *call)
 
 	switch (call->nr) {
 	case __NR_kill:
+		pid = (int)call->args[0];
+		sig = (int)call->args[1];
+		if (pid > 0 || pid == INT_MIN || !valid_signal(sig))
+			break;
+		if (pid < 0)
+			return true;
+		/* kill(0): only a process group of the cluster. */
+		rcu_read_lock();
+		pid = task_pgrp_vnr(current);
+		rcu_read_unlock();
+		return pid != 0;
 	case __NR_tkill:
 	case __NR_rt_sigqueueinfo:
 		pid = (int)call->args[0];

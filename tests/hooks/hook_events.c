@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -37,6 +38,68 @@ static int proc_has(const char *name)
 			found = 1;
 	closedir(dir);
 	return found;
+}
+
+struct linux_dirent64 {
+	unsigned long long d_ino;
+	long long d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/*
+ * The numeric entries of /proc in the order getdents64() returns them, read
+ * bufsize bytes at a time (a small buffer makes every call resume where the
+ * previous one stopped).  Returns how many, at most max.
+ */
+static int proc_pids_in_order(size_t bufsize, long *pids, int max)
+{
+	char buf[4096];
+	int fd, n = 0;
+	long len, off;
+
+	if (bufsize > sizeof(buf))
+		return -1;
+	fd = open("/proc", O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return -1;
+	while ((len = syscall(SYS_getdents64, fd, buf, bufsize)) > 0) {
+		for (off = 0; off < len;) {
+			struct linux_dirent64 *d =
+				(struct linux_dirent64 *)(buf + off);
+			char *end;
+			long v = strtol(d->d_name, &end, 10);
+
+			if (!*end && d->d_name[0] != '0' && n < max)
+				pids[n++] = v;
+			off += d->d_reclen;
+		}
+	}
+	close(fd);
+	return len < 0 ? -1 : n;
+}
+
+/* Ascending, with remote and local PIDs where they belong. */
+static void check_proc_order(size_t bufsize, pid_t local)
+{
+	long pids[512];
+	int n = proc_pids_in_order(bufsize, pids, 512), i, low = -1,
+	    mid = -1, high = -1, sorted = n > 0;
+
+	for (i = 0; i < n; i++) {
+		if (i && pids[i] <= pids[i - 1])
+			sorted = 0;
+		if (pids[i] == KRG_TEST_PROC_TGID_LOW)
+			low = i;
+		if (pids[i] == local)
+			mid = i;
+		if (pids[i] == KRG_TEST_PROC_TGID)
+			high = i;
+	}
+	hu_check(sorted && low >= 0 && mid > low && high > mid,
+		 "/proc read %zu bytes at a time: %d PIDs in ascending order, remote %d before local %d before remote %d",
+		 bufsize, n, KRG_TEST_PROC_TGID_LOW, local, KRG_TEST_PROC_TGID);
 }
 
 static void check_counter(const char *name, long want)
@@ -491,6 +554,18 @@ static void in_cluster(void)
 	}
 	hu_check(proc_has("1") == 1, "/proc lists PID 1");
 	hu_check(proc_has("4000000") == 1, "/proc lists the consumer's entry 4000000");
+	{
+		pid_t local = fork();
+
+		if (local == 0) {
+			pause();
+			_exit(0);
+		}
+		check_proc_order(4096, local);
+		check_proc_order(64, local);
+		kill(local, SIGKILL);
+		waitpid(local, NULL, 0);
+	}
 	hu_check(!stat("/proc/4000000", &st) && S_ISDIR(st.st_mode),
 		 "/proc/4000000 is found by the lookup hook");
 	errno = 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host-only tests of libkrg's parsers: node lists, cluster.conf, key files.
+ * Host-only tests of libkrg's parsers: node lists, cluster.conf, key files,
+ * Kerrighed capability lists.
  * Built against the library sources (no netlink needed).
  */
 #include <errno.h>
@@ -158,6 +159,7 @@ TEST(conf_good)
 	EXPECT_EQ(7227U, conf.port);
 	EXPECT_STREQ("/etc/kerrighed/cluster.key", conf.key_file);
 	EXPECT_EQ(0U, conf.failure_timeout_ms);
+	EXPECT_EQ(KRG_CONF_CAPS_OPT_OUT, conf.capabilities);
 	ASSERT_EQ(3U, conf.nr_nodes);
 	EXPECT_EQ(1U, conf.nodes[0].id);
 	EXPECT_EQ(htonl(0x0a2a0001), conf.nodes[0].addr.s_addr);
@@ -220,6 +222,13 @@ TEST(conf_bad)
 		{ "node a 10.0.0.1\n", -EINVAL, "node: \"a\" is not a decimal number" },
 		{ "a b c d e f g h i\n", -EINVAL, "too many words" },
 		{ "cluster_id 1 # comment\n", -EINVAL, "expected \"cluster_id ID\"" },
+		{ "capabilities\n", -EINVAL, "capabilities: expected \"capabilities opt-out|opt-in\"" },
+		{ "capabilities opt-in opt-out\n", -EINVAL, "expected \"capabilities opt-out|opt-in\"" },
+		{ "capabilities optin\n", -EINVAL,
+		  "cluster.conf:1: capabilities: \"optin\" is neither opt-out nor opt-in" },
+		{ "capabilities OPT-IN\n", -EINVAL, "is neither opt-out nor opt-in" },
+		{ GOOD_CONF "capabilities opt-in\ncapabilities opt-in\n", -EEXIST,
+		  "cluster.conf:11: capabilities is already set on line 10" },
 		{ "", -EINVAL, "required key \"cluster_id\" is missing" },
 		{ "cluster_id 1\nnode_id 1\naddress 10.0.0.1\n", -EINVAL, "required key \"key_file\" is missing" },
 		{ "cluster_id 1\nnode_id 1\nkey_file k\n", -EINVAL, "required key \"address\" is missing" },
@@ -236,6 +245,30 @@ TEST(conf_bad)
 		EXPECT_NE(NULL, strstr(err.msg, cases[i].msg))
 			TH_LOG("case %zu: message \"%s\" lacks \"%s\"", i, err.msg, cases[i].msg);
 	}
+}
+
+TEST(conf_capabilities)
+{
+	struct krg_caps caps;
+	struct krg_err err;
+
+	ASSERT_EQ(0, conf_str(GOOD_CONF "capabilities opt-in\n", &conf, &err)) TH_LOG("%s", err.msg);
+	EXPECT_EQ(KRG_CONF_CAPS_OPT_IN, conf.capabilities);
+	ASSERT_EQ(0, conf_str(GOOD_CONF "capabilities opt-out\n", &conf, &err)) TH_LOG("%s", err.msg);
+	EXPECT_EQ(KRG_CONF_CAPS_OPT_OUT, conf.capabilities);
+
+	/* what the two settings hand to the kernel (CONFIG_SET DEFAULT_CAPS) */
+	krg_conf_default_caps(KRG_CONF_CAPS_OPT_OUT, &caps);
+	EXPECT_EQ((1U << KRG_CAP_CHANGE_KERRIGHED_CAP) | (1U << KRG_CAP_CAN_MIGRATE) |
+		  (1U << KRG_CAP_DISTANT_FORK) | (1U << KRG_CAP_CHECKPOINTABLE), caps.effective);
+	EXPECT_EQ(caps.effective, caps.inheritable_effective);
+	EXPECT_EQ(KRG_CAP_SUPPORTED, caps.permitted);
+	EXPECT_EQ(KRG_CAP_SUPPORTED, caps.inheritable_permitted);
+	krg_conf_default_caps(KRG_CONF_CAPS_OPT_IN, &caps);
+	EXPECT_EQ(1U << KRG_CAP_CHANGE_KERRIGHED_CAP, caps.effective);
+	EXPECT_EQ(caps.effective, caps.inheritable_effective);
+	EXPECT_EQ(KRG_CAP_SUPPORTED, caps.permitted);
+	EXPECT_EQ(KRG_CAP_SUPPORTED, caps.inheritable_permitted);
 }
 
 TEST(conf_long_line_and_nul)
@@ -377,6 +410,71 @@ TEST_F(keyfile, bad)
 	EXPECT_EQ(-ENOENT, krg_key_load("/nonexistent/key", key, NULL, &err));
 	EXPECT_EQ(-EINVAL, krg_key_load(self->dir, key, NULL, &err));
 	EXPECT_NE(NULL, strstr(err.msg, "not a regular file"));
+}
+
+/* ---- Kerrighed capability lists ---- */
+
+TEST(caps_list_good)
+{
+	static const struct { const char *in, *canon; uint32_t set; } cases[] = {
+		{ "CAN_MIGRATE", "CAN_MIGRATE", 1U << KRG_CAP_CAN_MIGRATE },
+		{ "can_migrate", "CAN_MIGRATE", 1U << KRG_CAP_CAN_MIGRATE },
+		{ "Distant_Fork,CHECKPOINTABLE", "DISTANT_FORK,CHECKPOINTABLE",
+		  (1U << KRG_CAP_DISTANT_FORK) | (1U << KRG_CAP_CHECKPOINTABLE) },
+		{ "SEE_LOCAL_PROC_STAT,CHANGE_KERRIGHED_CAP", "CHANGE_KERRIGHED_CAP,SEE_LOCAL_PROC_STAT",
+		  (1U << KRG_CAP_SEE_LOCAL_PROC_STAT) | (1U << KRG_CAP_CHANGE_KERRIGHED_CAP) },
+		{ "CHANGE_KERRIGHED_CAP,CAN_MIGRATE,DISTANT_FORK,CHECKPOINTABLE,SEE_LOCAL_PROC_STAT",
+		  "CHANGE_KERRIGHED_CAP,CAN_MIGRATE,DISTANT_FORK,CHECKPOINTABLE,SEE_LOCAL_PROC_STAT",
+		  KRG_CAP_SUPPORTED },
+	};
+	struct krg_err err;
+	uint32_t set;
+	char buf[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		ASSERT_EQ(0, krg_cap_list_parse(cases[i].in, &set, &err)) TH_LOG("%s: %s", cases[i].in, err.msg);
+		EXPECT_EQ(cases[i].set, set) TH_LOG("%s", cases[i].in);
+		EXPECT_EQ((int)strlen(cases[i].canon), krg_cap_list_format(set, buf, sizeof(buf)));
+		EXPECT_STREQ(cases[i].canon, buf);
+	}
+	for (i = 0; i < __KRG_CAP_COUNT; i++)
+		EXPECT_NE(NULL, krg_cap_name((unsigned int)i));
+	EXPECT_EQ(NULL, krg_cap_name(__KRG_CAP_COUNT));
+	/* formatting: nothing, unknown bits ignored, truncation like snprintf */
+	EXPECT_EQ(0, krg_cap_list_format(0, buf, sizeof(buf)));
+	EXPECT_STREQ("", buf);
+	EXPECT_EQ(11, krg_cap_list_format((1U << KRG_CAP_CAN_MIGRATE) | (1U << 31), buf, sizeof(buf)));
+	EXPECT_EQ(24, krg_cap_list_format((1U << KRG_CAP_CAN_MIGRATE) | (1U << KRG_CAP_DISTANT_FORK),
+					  buf, 8));
+	EXPECT_STREQ("CAN_MIG", buf);
+}
+
+TEST(caps_list_bad)
+{
+	static const struct { const char *in; const char *msg; } cases[] = {
+		{ "", "empty capability list" },
+		{ "MIGRATE", "unknown capability \"MIGRATE\" (known: CHANGE_KERRIGHED_CAP, " },
+		{ "CAP_CAN_MIGRATE", "unknown capability \"CAP_CAN_MIGRATE\"" },
+		{ "CAN_MIGRATE,", "empty name at position 13" },
+		{ ",CAN_MIGRATE", "empty name at position 1" },
+		{ "CAN_MIGRATE,,DISTANT_FORK", "empty name at position 13" },
+		{ "CAN_MIGRATE, DISTANT_FORK", "unknown capability \" DISTANT_FORK\"" },
+		{ "+CAN_MIGRATE", "unknown capability \"+CAN_MIGRATE\"" },
+		{ "CAN_MIGRATE,can_migrate", "CAN_MIGRATE is listed more than once" },
+	};
+	struct krg_err err;
+	uint32_t set = 1;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		EXPECT_EQ(-EINVAL, krg_cap_list_parse(cases[i].in, &set, &err)) TH_LOG("\"%s\"", cases[i].in);
+		EXPECT_NE(NULL, strstr(err.msg, cases[i].msg))
+			TH_LOG("\"%s\": message \"%s\" lacks \"%s\"", cases[i].in, err.msg, cases[i].msg);
+	}
+	EXPECT_EQ(-EINVAL, krg_cap_list_parse(NULL, &set, NULL));
 }
 
 TEST_HARNESS_MAIN

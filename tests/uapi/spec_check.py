@@ -45,20 +45,6 @@ class SpecError(Exception):
 
 # ---- a YAML subset -----------------------------------------------------------
 
-def _strip_comment(line):
-    out, quote = [], None
-    for i, c in enumerate(line):
-        if quote:
-            if c == quote:
-                quote = None
-        elif c in "\"'":
-            quote = c
-        elif c == "#" and (i == 0 or line[i - 1] in " \t"):
-            break
-        out.append(c)
-    return "".join(out).rstrip()
-
-
 def _scalar(text, anchors):
     t = text.strip()
     if t.startswith("*"):
@@ -80,21 +66,32 @@ def _scalar(text, anchors):
 
 def _scan(text):
     """Each character with the bracket depth it sits at and whether it is
-    inside quotes (quotes and brackets of flow YAML)."""
-    depth, quote = 0, None
+    inside quotes.  A quote opens a quoted scalar only where a scalar
+    starts (after "[{,:-" or at the start): in "node's" it is a letter."""
+    depth, quote, prev = 0, None, None
     for c in text:
         if quote:
             if c == quote:
                 quote = None
             yield c, depth, True
             continue
-        if c in "\"'":
+        if c in "\"'" and prev in (None, "[", "{", ",", ":", "-"):
             quote = c
         elif c in "[{":
             depth += 1
         elif c in "]}":
             depth -= 1
-        yield c, depth, False
+        if not c.isspace():
+            prev = c
+        yield c, depth, quote is not None
+
+
+def _strip_comment(line):
+    """The line without its comment: a '#' after a blank, outside quotes."""
+    for i, (c, _, quoted) in enumerate(_scan(line)):
+        if c == "#" and not quoted and (i == 0 or line[i - 1] in " \t"):
+            return line[:i].rstrip()
+    return line.rstrip()
 
 
 def _split_flow(body):

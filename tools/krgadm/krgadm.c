@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,18 +35,18 @@ static const struct command commands[] = {
 	  "list nodes and their state" },
 	{ "nodes", "add", cmd_nodes_add, "{-n LIST | -a} [-w SECONDS]",
 	  "bring nodes online (wait up to SECONDS for them to be reachable)" },
-	{ "nodes", "del", cmd_nodes_del, "{-n LIST | -a}",
-	  "make nodes leave the cluster" },
+	{ "nodes", "del", cmd_nodes_del, "{-n LIST | -a} [--kill]",
+	  "make nodes leave the cluster (--kill: their cluster processes too)" },
 	{ "nodes", "stats", cmd_nodes_stats, "[-n LIST]",
 	  "per-peer transport statistics" },
 	{ "node", "start", cmd_node_start, "[-c FILE] [-m MODULES]",
-	  "load the modules and configure this node from cluster.conf" },
+	  "load the modules, configure this node, start krgd" },
 	{ "node", "stop", cmd_node_stop, "",
-	  "leave the cluster and unload the modules" },
+	  "stop krgd, leave the cluster, unload the modules" },
 	{ "kddm", "status", cmd_kddm_status, "",
 	  "KDDM sets of this node and their statistics" },
 	{ "check", NULL, cmd_check, "",
-	  "kernel, modules, netlink families and features" },
+	  "kernel, modules, netlink families, cluster environment" },
 	{ "monitor", NULL, cmd_monitor, "[-w SECONDS]",
 	  "print membership events as they happen" },
 };
@@ -74,38 +73,11 @@ static void usage(FILE *f)
 		"                      nodes del: every online node\n"
 		"  -w, --wait SECONDS  wait that long for a condition\n"
 		"  -m, --modules LIST  modules to load (node start), comma-separated\n"
+		"      --kill          nodes del: kill the leaving nodes' cluster processes\n"
 		"  -h, --help          this help\n"
 		"  -V, --version       version\n"
 		"\nExit status: 0 ok, 1 error, 2 degraded (e.g. a node failed).\n",
 		KRG_CONF_DEFAULT_PATH);
-}
-
-int fail(const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	krg_out_error("%s", msg);
-	return EXIT_ERR;
-}
-
-int fail_err(const struct krg_err *err)
-{
-	return fail("%s", krg_err_str(err));
-}
-
-void warn(const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	krg_out_warn("%s", msg);
 }
 
 int open_comm(struct krg_handle **h)
@@ -140,6 +112,7 @@ static const struct option long_opts[] = {
 	{ "all", no_argument, NULL, 'a' },
 	{ "wait", required_argument, NULL, 'w' },
 	{ "modules", required_argument, NULL, 'm' },
+	{ "kill", no_argument, NULL, 'K' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -174,7 +147,8 @@ int parse_cmd_opts(int argc, char **argv, const char *accept)
 		if (c == ':')
 			return fail("option \"%s\" needs an argument", argv[optind - 1]);
 		if (accept && !strchr("jchV", c) && !strchr(accept, c))
-			return fail("option -%c does not apply to \"%s\"", c, argv[0]);
+			return c == 'K' ? fail("option --kill does not apply to \"%s\"", argv[0]) :
+				fail("option -%c does not apply to \"%s\"", c, argv[0]);
 		switch (c) {
 		case 'j':
 			opt.json = true;
@@ -195,6 +169,9 @@ int parse_cmd_opts(int argc, char **argv, const char *accept)
 			break;
 		case 'm':
 			opt.modules = optarg;
+			break;
+		case 'K':
+			opt.kill = true;
 			break;
 		case 'h':
 			usage(stdout);

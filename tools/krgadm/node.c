@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * krgadm node start|stop, check: the local node's life cycle.
+ * krgadm node start|stop, check: the local node's life cycle (the cluster
+ * environment's part is in env.c).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -26,7 +27,7 @@ static const char *const all_modules[] = {
 
 #define NR_MODULES (sizeof(all_modules) / sizeof(all_modules[0]))
 
-static bool module_loaded(const char *name)
+bool module_loaded(const char *name)
 {
 	char path[128];
 	struct stat st;
@@ -35,10 +36,7 @@ static bool module_loaded(const char *name)
 	return !stat(path, &st);
 }
 
-/* Runs argv, stderr passed through; stdout silenced if quiet.  Returns the
- * exit status, or -1 if it could not run.
- */
-static int run_prog(char *const argv[], bool quiet)
+int run_prog(char *const argv[], bool quiet)
 {
 	posix_spawn_file_actions_t fa;
 	int status, ret;
@@ -179,6 +177,13 @@ int cmd_node_start(int argc, char **argv)
 		printf("node %u of cluster %u configured: %s:%u, %u node%s in %s\n",
 		       conf->node_id, conf->cluster_id, addr, conf->port, conf->nr_nodes,
 		       conf->nr_nodes == 1 ? "" : "s", opt.config);
+	/* the cluster environment: default capabilities, krgd, READY */
+	if (module_loaded("krg_proc")) {
+		int env = env_start(conf);
+
+		if (env == EXIT_ERR || (env == EXIT_DEGRADED && ret == EXIT_OK))
+			ret = env;
+	}
 out:
 	memset(key, 0, sizeof(key));
 	free(conf);
@@ -197,6 +202,9 @@ int cmd_node_stop(int argc, char **argv)
 		return EXIT_ERR;
 	if (geteuid() != 0)
 		return fail("node stop needs root (it unloads kernel modules)");
+	/* the environment first: its processes go before the node leaves */
+	if (env_stop())
+		ret = EXIT_ERR;
 	if (module_loaded("krg_comm") && !krg_open(&h, &err)) {
 		/* leave cleanly first so the others do not declare us failed */
 		if (!krg_cluster_get(h, &ci, &err) && ci.configured &&
@@ -351,6 +359,7 @@ int cmd_check(int argc, char **argv)
 		ret = EXIT_DEGRADED;
 	}
 	krg_close(h);
+	env_check(tb, &ret);
 	krg_table_print(tb);
 	return ret;
 }

@@ -255,7 +255,7 @@ static int nodes_change(int argc, char **argv, bool add)
 	struct krg_handle *h;
 	int ret = 0;
 
-	if (parse_cmd_opts(argc, argv, add ? "naw" : "na"))
+	if (parse_cmd_opts(argc, argv, add ? "naw" : "naK"))
 		return EXIT_ERR;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -286,6 +286,9 @@ static int nodes_change(int argc, char **argv, bool add)
 	}
 	if (!ret)
 		ret = selected_nodes(h, t, &sel, add);
+	/* leaving nodes must not run cluster processes (or --kill them) */
+	if (!ret && !add)
+		ret = env_leave_check(&sel, opt.kill);
 	if (!ret) {
 		ret = add ? krg_nodes_add(h, &sel, &err) : krg_nodes_del(h, &sel, &err);
 		ret = ret ? fail_err(&err) : EXIT_OK;

@@ -24,6 +24,7 @@ enum conf_key {
 	K_PORT,
 	K_KEY_FILE,
 	K_FAILURE_TIMEOUT,
+	K_CAPABILITIES,
 	K_NODE,
 	NR_KEYS
 };
@@ -39,6 +40,7 @@ static const struct {
 	[K_PORT]	    = { "port", 1, "port PORT" },
 	[K_KEY_FILE]	    = { "key_file", 1, "key_file PATH" },
 	[K_FAILURE_TIMEOUT] = { "failure_timeout_ms", 1, "failure_timeout_ms MS" },
+	[K_CAPABILITIES]    = { "capabilities", 1, "capabilities opt-out|opt-in" },
 	[K_NODE]	    = { "node", 2, "node ID IPV4-ADDRESS" },
 };
 
@@ -174,6 +176,15 @@ static int parse_words(struct parser *p, struct krg_conf *conf, char **w, int nw
 	case K_FAILURE_TIMEOUT:
 		return parse_u32(p, w[0], w[1], KRG_COMM_FAILURE_TIMEOUT_MIN_MS,
 				 KRG_COMM_FAILURE_TIMEOUT_MAX_MS, &conf->failure_timeout_ms);
+	case K_CAPABILITIES:
+		if (!strcmp(w[1], "opt-out"))
+			conf->capabilities = KRG_CONF_CAPS_OPT_OUT;
+		else if (!strcmp(w[1], "opt-in"))
+			conf->capabilities = KRG_CONF_CAPS_OPT_IN;
+		else
+			return perr(p, -EINVAL, "%s: \"%s\" is neither opt-out nor opt-in",
+				    w[0], w[1]);
+		return 0;
 	default:
 		return parse_node(p, conf, w);
 	}

@@ -73,6 +73,8 @@ static int new_socket(struct nl_sock **skp, struct krg_err *err)
 	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	nl_socket_set_msg_buf_size(sk, KRG_NL_BUF_SIZE);
+	/* and a message larger than that is still read whole */
+	nl_socket_enable_msg_peek(sk);
 	*skp = sk;
 	return 0;
 }
@@ -124,6 +126,9 @@ static int family_id(struct krg_handle *h, const struct krg_family *fam,
 			return h->fam[i].id;
 	id = genl_ctrl_resolve(h->sk, fam->name);
 	if (id < 0) {
+		if (nlerr_errno(id) == -ENOENT && fam->load_hint)
+			return krg_err_set(err, -ENOENT, "the %s module is not loaded (try: %s)",
+					   fam->module, fam->load_hint);
 		if (nlerr_errno(id) == -ENOENT)
 			return krg_err_set(err, -ENOENT,
 					   "the %s module is not loaded (try: modprobe %s)",

@@ -10,10 +10,12 @@
  *    message), family lookup, requests, dumps, multicast events;
  *  - one file per generic netlink family, each a section below:
  *      krg_comm   comm.c   configuration, membership, statistics, events
+ *      krg_proc   proc.c   cluster environment, processes, capabilities
  *      krg_kddm   kddm.c   KDDM set statistics
- *    A new family (krg_proc: proc.c) follows the pattern written down at
- *    the top of krg_nl.h: a descriptor, one krg_<family>_<object>_<verb>()
- *    per operation, a parse callback per reply, its section here.
+ *    A new family follows the pattern written down at the top of krg_nl.h:
+ *    a descriptor, one krg_<family>_<object>_<verb>() per operation, a parse
+ *    callback per reply, its section here;
+ *  - Kerrighed capability names (caps.c);
  *  - the test modules' families (tests/include/krg_*_test.h) have their
  *    files too, in libkrg_test.a (krg_test.h): the production library
  *    carries no test entry points.
@@ -32,6 +34,7 @@
 #include <netinet/in.h>
 #include <linux/krg_comm.h>
 #include <linux/krg_kddm.h>
+#include <linux/krg_proc.h>
 
 #define KRG_ERR_MSG_LEN 512
 
@@ -84,6 +87,12 @@ int krg_nodelist_format(const struct krg_nodeset *set, char *buf, size_t len);
 #define KRG_CONF_DEFAULT_PATH "/etc/kerrighed/cluster.conf"
 #define KRG_CONF_MAX_LINE 1024
 
+/* "capabilities opt-out|opt-in": the Kerrighed capabilities of new jobs. */
+enum krg_conf_caps {
+	KRG_CONF_CAPS_OPT_OUT,		/* default: migrate, distant fork, checkpoint */
+	KRG_CONF_CAPS_OPT_IN,		/* only CHANGE_KERRIGHED_CAP effective */
+};
+
 struct krg_conf_node {
 	unsigned int id;
 	struct in_addr addr;
@@ -97,6 +106,7 @@ struct krg_conf {
 	uint16_t port;			/* KRG_COMM_DEFAULT_PORT if absent */
 	char key_file[4096];
 	uint32_t failure_timeout_ms;	/* 0 if absent: kernel default */
+	int capabilities;		/* enum krg_conf_caps, opt-out if absent */
 	unsigned int nr_nodes;
 	struct krg_conf_node nodes[KRG_MAX_NODES];	/* in file order */
 };
@@ -104,7 +114,8 @@ struct krg_conf {
 /*
  * Parses a cluster.conf.  Format: one "key value..." per line, '#' starts a
  * comment line, blank lines ignored.  Keys: cluster_id, node_id, address,
- * port, key_file, failure_timeout_ms, and "node ID ADDRESS" (repeatable).
+ * port, key_file, failure_timeout_ms, capabilities (opt-out | opt-in), and
+ * "node ID ADDRESS" (repeatable).
  * cluster_id, node_id, address and key_file are required.  Unknown keys, bad
  * numbers, duplicate keys and duplicate nodes are rejected; messages start
  * with "NAME:LINE: ".  name is used in messages only.
@@ -112,6 +123,11 @@ struct krg_conf {
 int krg_conf_parse(FILE *f, const char *name, struct krg_conf *conf,
 		   struct krg_err *err);
 int krg_conf_load(const char *path, struct krg_conf *conf, struct krg_err *err);
+/* The node defaults (CONFIG_SET DEFAULT_CAPS) that "capabilities" stands
+ * for: effective and inheritable-effective as uapi's KRG_CAPS_DEFAULT_*,
+ * permitted and inheritable-permitted every supported capability (caps.c).
+ */
+void krg_conf_default_caps(int capabilities, struct krg_caps *caps);
 
 /*
  * Reads a key file: exactly 2 * KRG_COMM_KEY_LEN hex digits, optionally
@@ -240,6 +256,87 @@ int krg_events_recv(struct krg_handle *h, krg_event_cb cb, void *arg,
 const char *krg_node_state_name(int state);
 const char *krg_conn_state_name(int state);
 const char *krg_event_name(int event);
+
+/* ---- the krg_proc netlink family (proc.c) ---- */
+
+/* krgd's files (krgd(8)): the pid file is locked while krgd runs. */
+#define KRG_RUN_DIR		"/run/kerrighed"
+#define KRGD_PID_FILE		KRG_RUN_DIR "/krgd.pid"
+#define KRGD_LOG_FILE		KRG_RUN_DIR "/krgd.log"
+
+/* The pid of the running krgd (it holds the lock on its pid file), 0 if
+ * none, or a negative errno.
+ */
+int krg_krgd_pid(void);
+
+struct krg_proc_status {
+	int env_state;			/* enum krg_proc_env_state */
+	uint32_t node_id;
+	uint32_t pid_min, pid_max;	/* this node's PID slice [min, max) */
+	uint32_t init_pid;		/* krginit in the caller's PID namespace, 0 none */
+	uint32_t nr_local;		/* cluster processes running here */
+	struct krg_caps default_caps;
+};
+
+int krg_proc_status(struct krg_handle *h, struct krg_proc_status *st,
+		    struct krg_err *err);
+
+struct krg_proc_info {
+	uint32_t pid, ppid, pgid, sid;	/* 0: outside the cluster */
+	uint32_t node, uid, gid;
+	char state;			/* as in ps: R S D T t Z X I, '?' unknown */
+	uint32_t nr_threads;
+	uint64_t cpu_time_ns;
+	uint64_t start_time_ns;		/* since the Unix epoch */
+	uint64_t rss_kb;
+	char comm[16];
+	size_t cmdline_len;		/* bytes of argv, NUL-separated */
+	char cmdline[KRG_PROC_CMDLINE_MAX + 1];
+};
+
+/* Which processes a PS dump lists: those of nodes (NULL: every online
+ * node) and, if by_uid, of user uid.
+ */
+struct krg_ps_filter {
+	const struct krg_nodeset *nodes;
+	bool by_uid;
+	uint32_t uid;
+};
+
+/* Calls cb once per cluster process, by node then PID; a non-zero return
+ * from cb stops the walk and is returned.
+ */
+typedef int (*krg_proc_cb)(const struct krg_proc_info *p, void *arg);
+int krg_proc_ps(struct krg_handle *h, const struct krg_ps_filter *filter,
+		krg_proc_cb cb, void *arg, struct krg_err *err);
+/* Capabilities of cluster process pid (0: the caller, which must be one). */
+int krg_proc_caps_get(struct krg_handle *h, uint32_t pid, struct krg_caps *caps,
+		      struct krg_err *err);
+int krg_proc_caps_set(struct krg_handle *h, uint32_t pid, const struct krg_caps *caps,
+		      struct krg_err *err);
+/* Capabilities of the next jobs started on this node (CAP_SYS_ADMIN). */
+int krg_proc_config_set(struct krg_handle *h, const struct krg_caps *default_caps,
+			struct krg_err *err);
+/* Before nodes leave: -EBUSY (the kernel's message names processes) if one
+ * runs cluster processes; with kill, they are killed first.
+ */
+int krg_proc_leave_check(struct krg_handle *h, const struct krg_nodeset *set,
+			 bool kill, struct krg_err *err);
+
+const char *krg_env_state_name(int state);
+
+/* ---- Kerrighed capability names (caps.c) ---- */
+
+/* Name without prefix ("CAN_MIGRATE"); NULL if unknown. */
+const char *krg_cap_name(unsigned int cap);
+/* Parses "CAP[,CAP...]" (names case-insensitive, no blanks, none twice)
+ * into a bit set; -EINVAL with the reason in err.
+ */
+int krg_cap_list_parse(const char *list, uint32_t *set, struct krg_err *err);
+/* "CAN_MIGRATE,DISTANT_FORK", "" for none; returns the length it needed
+ * (like snprintf).
+ */
+int krg_cap_list_format(uint32_t set, char *buf, size_t len);
 
 /* ---- the krg_kddm family (kddm.c) ---- */
 

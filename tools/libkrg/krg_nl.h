@@ -54,6 +54,7 @@ struct krg_family {
 	int maxattr;			/* highest attribute of replies */
 	struct nla_policy *policy;	/* for replies; NULL: none */
 	const char *module;		/* module registering it, for messages */
+	const char *load_hint;		/* how to load it; NULL: "modprobe <module>" */
 };
 
 /* Parse callback of a request: the attributes of one reply message. */

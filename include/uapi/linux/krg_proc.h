@@ -101,7 +101,7 @@ struct krg_caps {
  *  PS          dump   <- [NODE_SET] [UID]
  *                     -> one message per process: PID PPID PGID SID NODE UID
  *                        GID STATE NR_THREADS CPU_TIME_NS START_TIME_NS
- *                        RSS_KB TTY_NR COMM CMDLINE
+ *                        RSS_KB COMM CMDLINE
  *                        Every cluster process of every ONLINE node (of the
  *                        nodes in NODE_SET, of user UID), by node then PID.
  *                        One round of messages to the nodes asked.
@@ -134,7 +134,7 @@ enum krg_proc_cmd {
 
 enum krg_proc_attr {
 	KRG_PROC_A_UNSPEC,
-	KRG_PROC_A_PAD,
+	KRG_PROC_A_PAD,			/* pad: for u64 attributes */
 	KRG_PROC_A_ENV_STATE,		/* u32, enum krg_proc_env_state */
 	KRG_PROC_A_NODE_ID,		/* u32 */
 	KRG_PROC_A_PID_MIN,		/* u32: this node's PID slice [MIN, MAX) */
@@ -156,7 +156,6 @@ enum krg_proc_attr {
 	KRG_PROC_A_CPU_TIME_NS,		/* u64: user + system time of all threads */
 	KRG_PROC_A_START_TIME_NS,	/* u64: start, nanoseconds since the Unix epoch */
 	KRG_PROC_A_RSS_KB,		/* u64 */
-	KRG_PROC_A_TTY_NR,		/* u32: controlling terminal (new_encode_dev), 0 none */
 	KRG_PROC_A_COMM,		/* string, at most 15 bytes */
 	KRG_PROC_A_CMDLINE,		/* binary: argv, NUL-separated, at most KRG_PROC_CMDLINE_MAX */
 	KRG_PROC_A_CAPS,		/* binary, struct krg_caps */

@@ -157,19 +157,19 @@ static bool t_pid_range(struct pid_namespace *ns, int *lo, int *hi)
 	return on;
 }
 
-static int t_proc_readdir(struct pid_namespace *ns, struct dir_context *ctx,
-			  loff_t base)
+/* Two "remote" PIDs: one among the local ones, one after them all. */
+static int t_proc_pids(struct pid_namespace *ns, pid_t from, pid_t *pids,
+		       unsigned int max)
 {
-	char name[16];
-	int len;
+	static const pid_t remote[] = { KRG_TEST_PROC_TGID_LOW,
+					KRG_TEST_PROC_TGID };
+	unsigned int i, n = 0;
 
 	count(C_PROC_READDIR);
-	if (ctx->pos != base)
-		return 0;
-	len = snprintf(name, sizeof(name), "%u", KRG_TEST_PROC_TGID);
-	if (dir_emit(ctx, name, len, KRG_TEST_PROC_TGID, DT_DIR))
-		ctx->pos++;
-	return 0;
+	for (i = 0; i < ARRAY_SIZE(remote) && n < max; i++)
+		if (remote[i] >= from)
+			pids[n++] = remote[i];
+	return n;
 }
 
 static struct dentry *t_proc_lookup(struct pid_namespace *ns,
@@ -178,7 +178,7 @@ static struct dentry *t_proc_lookup(struct pid_namespace *ns,
 	struct inode *inode;
 
 	count(C_PROC_LOOKUP);
-	if (tgid != KRG_TEST_PROC_TGID)
+	if (tgid != KRG_TEST_PROC_TGID && tgid != KRG_TEST_PROC_TGID_LOW)
 		return ERR_PTR(-ENOENT);
 	inode = new_inode(dentry->d_sb);
 	if (!inode)
@@ -658,7 +658,7 @@ static int __init t_init(void)
 	if (caps.available & BIT(KRG_HOOK_PID_RANGE))
 		t_ops.pid_range = t_pid_range;
 	if (caps.available & BIT(KRG_HOOK_PROC_READDIR))
-		t_ops.proc_readdir = t_proc_readdir;
+		t_ops.proc_pids = t_proc_pids;
 	if (caps.available & BIT(KRG_HOOK_PROC_LOOKUP))
 		t_ops.proc_lookup = t_proc_lookup;
 	if (caps.available & BIT(KRG_HOOK_FORK_PRE))

@@ -16,7 +16,11 @@
 #define KRG_TEST_DEFER_RET	4343
 /* A remote signal to this pid is answered with -ESRCH by the consumer. */
 #define KRG_TEST_SIG_ESRCH_PID	3999999
-/* The /proc entry the consumer adds in the cluster namespace. */
+/*
+ * The /proc entries the consumer adds in the cluster namespace: one below the
+ * test's local PIDs (merged in PID order), one after them all.
+ */
+#define KRG_TEST_PROC_TGID_LOW	2
 #define KRG_TEST_PROC_TGID	4000000
 
 #endif

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Signals across nodes (signal.c). */
+#ifndef _KRGP_SIGNAL_H
+#define _KRGP_SIGNAL_H
+
+struct krg_signal_req;
+
+/* krg_hooks signal_remote. */
+int krgp_signal_remote(const struct krg_signal_req *req);
+
+#endif /* _KRGP_SIGNAL_H */
