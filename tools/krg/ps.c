@@ -29,7 +29,7 @@ static void cell_cpu_time(struct libscols_line *ln, uint64_t ns)
 
 	if (s >= 86400)
 		krg_cell_fmt(ln, C_TIME, "%llu-%02llu:%02llu:%02llu", s / 86400, s / 3600 % 24,
-			 s / 60 % 60, s % 60);
+			     s / 60 % 60, s % 60);
 	else
 		krg_cell_fmt(ln, C_TIME, "%02llu:%02llu:%02llu", s / 3600, s / 60 % 60, s % 60);
 }

@@ -207,13 +207,14 @@ void env_check(struct libscols_table *tb, int *ret)
 		krg_cap_list_format(st.default_caps.effective, caps, sizeof(caps));
 		krg_cell_str(ln, 1, krg_env_state_name(st.env_state));
 		if (st.env_state == KRG_PROC_ENV_READY)
-			krg_cell_fmt(ln, 2, "node %u, PIDs %u-%u, krgd %s, krginit pid %u, %u %s; %s%s",
-				 st.node_id, st.pid_min, st.pid_max - 1, krgd, st.init_pid,
-				 st.nr_local, st.nr_local == 1 ? "process" : "processes",
-				 "new jobs: ", caps[0] ? caps : "-");
+			krg_cell_fmt(ln, 2,
+				     "node %u, PIDs %u-%u, krgd %s, krginit pid %u, %u %s; %s%s",
+				     st.node_id, st.pid_min, st.pid_max - 1, krgd, st.init_pid,
+				     st.nr_local, st.nr_local == 1 ? "process" : "processes",
+				     "new jobs: ", caps[0] ? caps : "-");
 		else
 			krg_cell_fmt(ln, 2, "node %u, krgd %s; new jobs: %s", st.node_id, krgd,
-				 caps[0] ? caps : "-");
+				     caps[0] ? caps : "-");
 		if (st.env_state != KRG_PROC_ENV_READY)
 			*ret = EXIT_DEGRADED;
 	}
