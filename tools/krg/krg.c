@@ -118,7 +118,7 @@ int open_proc(struct krg_handle **h, struct krg_proc_status *st)
 {
 	struct krg_err err;
 
-	if (krg_open(h, &err))
+	if (krg_proc_open(h, &err))
 		return fail_err(&err);
 	if (st && krg_proc_status(*h, st, &err)) {
 		krg_close(*h);

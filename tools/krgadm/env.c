@@ -67,7 +67,7 @@ int env_start(const struct krg_conf *conf)
 	char path[PATH_MAX];
 	int pid, ret;
 
-	if (krg_open(&h, &err)) {
+	if (krg_proc_open(&h, &err)) {
 		if (err.code != -ENOENT)
 			return fail_err(&err);
 		warn("krg_proc is loaded but has no netlink family: %s",
@@ -124,7 +124,7 @@ static void kill_environment(int krgd_fd)
 	struct krg_err err;
 
 	pidfd_send_signal(krgd_fd, SIGKILL, NULL, 0);
-	if (!krg_open(&h, &err)) {
+	if (!krg_proc_open(&h, &err)) {
 		if (!krg_proc_status(h, &st, &err) && st.init_pid)
 			kill((pid_t)st.init_pid, SIGKILL);
 		krg_close(h);
@@ -162,7 +162,7 @@ int env_leave_check(const struct krg_nodeset *set, bool kill_them)
 	struct krg_handle *h;
 	int ret;
 
-	if (krg_open(&h, &err))
+	if (krg_proc_open(&h, &err))
 		/* no krg_proc here: no cluster processes anywhere */
 		return err.code == -ENOENT ? 0 : fail_err(&err);
 	ret = krg_proc_leave_check(h, set, kill_them, &err);
@@ -182,7 +182,7 @@ void env_check(struct libscols_table *tb, int *ret)
 	char caps[160];
 	int pid;
 
-	if (krg_open(&h, &err)) {
+	if (krg_proc_open(&h, &err)) {
 		if (err.code == -ENOENT)
 			return;		/* the family row says absent */
 		ln = krg_table_row(tb);

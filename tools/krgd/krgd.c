@@ -345,7 +345,7 @@ static void wait_env_gone(void)
 	struct krg_handle *h;
 	struct krg_err err;
 
-	if (krg_open(&h, &err)) {
+	if (krg_proc_open(&h, &err)) {
 		logmsg("%s", krg_err_str(&err));
 		return;
 	}

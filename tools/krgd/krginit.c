@@ -287,7 +287,7 @@ static void stop_env(int sfd)
 	struct krg_err err;
 	int left;
 
-	if (krg_open(&h, &err) || krg_proc_status(h, &st, &err)) {
+	if (krg_proc_open(&h, &err) || krg_proc_status(h, &st, &err)) {
 		logmsg("cannot list this node's processes (%s): the kernel kills them",
 		       krg_err_str(&err));
 		krg_close(h);

@@ -116,8 +116,8 @@ int krg_family_present(struct krg_handle *h, const char *name)
 }
 
 /* The family's id, looked up once per handle. */
-static int family_id(struct krg_handle *h, const struct krg_family *fam,
-		     struct krg_err *err)
+int krg_nl_resolve(struct krg_handle *h, const struct krg_family *fam,
+		   struct krg_err *err)
 {
 	int i, id;
 
@@ -147,7 +147,7 @@ static int family_id(struct krg_handle *h, const struct krg_family *fam,
 int krg_nl_msg(struct krg_handle *h, const struct krg_family *fam, uint8_t cmd,
 	       int flags, struct nl_msg **msgp, struct krg_err *err)
 {
-	int id = family_id(h, fam, err);
+	int id = krg_nl_resolve(h, fam, err);
 	struct nl_msg *msg;
 
 	if (id < 0)
@@ -317,7 +317,7 @@ int krg_nl_subscribe(struct krg_handle *h, const struct krg_family *fam,
 {
 	int grp, ret;
 
-	ret = family_id(h, fam, err);
+	ret = krg_nl_resolve(h, fam, err);
 	if (ret < 0)
 		return ret;
 	grp = genl_ctrl_resolve_grp(h->sk, fam->name, group);
@@ -380,7 +380,7 @@ int krg_nl_events_recv(struct krg_handle *h, const struct krg_family *fam,
 
 	if (!h->ev_sk)
 		return krg_err_set(err, -EINVAL, "not subscribed to events");
-	w.id = family_id(h, fam, err);
+	w.id = krg_nl_resolve(h, fam, err);
 	if (w.id < 0)
 		return w.id;
 	nlcb = nl_cb_alloc(NL_CB_DEFAULT);

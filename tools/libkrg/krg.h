@@ -269,6 +269,14 @@ const char *krg_event_name(int event);
  */
 int krg_krgd_pid(void);
 
+/*
+ * krg_open() and the krg_proc family looked up at once: -ENOENT ("the
+ * krg_proc module is not loaded (try: krgadm node start)") if it is not
+ * there, for callers that treat a node without it apart.  Close with
+ * krg_close(); the handle serves every family.
+ */
+int krg_proc_open(struct krg_handle **hp, struct krg_err *err);
+
 struct krg_proc_status {
 	int env_state;			/* enum krg_proc_env_state */
 	uint32_t node_id;

@@ -69,6 +69,9 @@ typedef int (*krg_nl_event_t)(uint8_t cmd, struct nlattr **tb, void *arg);
  */
 int krg_nl_msg(struct krg_handle *h, const struct krg_family *fam, uint8_t cmd,
 	       int flags, struct nl_msg **msgp, struct krg_err *err);
+/* Looks the family up now (requests do it on first use): its id, or -errno. */
+int krg_nl_resolve(struct krg_handle *h, const struct krg_family *fam,
+		   struct krg_err *err);
 /* An attribute did not fit: frees msg, returns -EMSGSIZE. */
 int krg_nl_put_failed(struct nl_msg *msg, struct krg_err *err);
 /*

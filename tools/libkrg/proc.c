@@ -46,6 +46,21 @@ static const struct krg_family proc_family = {
 	.load_hint = "krgadm node start",
 };
 
+int krg_proc_open(struct krg_handle **hp, struct krg_err *err)
+{
+	int ret = krg_open(hp, err);
+
+	if (!ret) {
+		ret = krg_nl_resolve(*hp, &proc_family, err);
+		if (ret < 0) {
+			krg_close(*hp);
+			*hp = NULL;
+			return ret;
+		}
+	}
+	return ret < 0 ? ret : 0;
+}
+
 static uint32_t u32_of(struct nlattr **tb, int a)
 {
 	return tb[a] ? nla_get_u32(tb[a]) : 0;
