@@ -8,6 +8,10 @@
 #   TEST_GEN_FILES   C programs that are built but only run by the area's scripts
 #   TEST_PROGS       scripts that tests/run executes on the host
 #   TEST_FILES       other files the scripts use (listed for documentation)
+#   TEST_MODULES     subdirectories holding a test module (a Kbuild file), built
+#                    against the project modules' Module.symvers for KDIR (the
+#                    Debian headers of scripts/kabi unless given); the virtual
+#                    cluster installs every .ko under tests/ into its nodes
 # and then includes this file:  include ../lib.mk
 #
 # Targets: all (default), clean, list-tests (one "gen NAME" or "script NAME" line
@@ -33,6 +37,7 @@ TEST_GEN_PROGS ?=
 TEST_GEN_FILES ?=
 TEST_PROGS ?=
 TEST_FILES ?=
+TEST_MODULES ?=
 
 .DEFAULT_GOAL := all
 .PHONY: all clean list-tests kselftest-headers
@@ -58,6 +63,38 @@ $(KSFT_HEADERS):
 		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
 		linux-source-6.1/tools/testing/selftests/kselftest.h && \
 	if [ -d $(KSFT_DIR) ]; then rm -rf $$tmp; else mv $$tmp $(KSFT_DIR); fi
+
+# Programs that speak netlink link libkrg, the project's only netlink client:
+# libkrg_test.a (the test modules' families, tests/include/) before libkrg.a.
+#   prog: prog.c $(LIBKRG_DEPS)
+#   	$(CC) $(CFLAGS) $(LIBKRG_CFLAGS) -o $@ prog.c $(LIBKRG_LIBS)
+LIBKRG_DIR := $(KRG_TOP)/tools/libkrg
+LIBKRG_CFLAGS = -I$(LIBKRG_DIR) -I$(KRG_TOP)/tests/include $(shell pkg-config --cflags libnl-genl-3.0)
+LIBKRG_LIBS = $(LIBKRG_DIR)/libkrg_test.a $(LIBKRG_DIR)/libkrg.a \
+	$(shell pkg-config --libs libnl-genl-3.0)
+LIBKRG_DEPS := $(LIBKRG_DIR)/libkrg_test.a $(LIBKRG_DIR)/libkrg.a
+# always ask libkrg's own Makefile whether the archives are up to date
+$(LIBKRG_DEPS): libkrg-archives
+.PHONY: libkrg-archives
+libkrg-archives:
+	@$(MAKE) -s -C $(LIBKRG_DIR) KRG_TOP=$(KRG_TOP) libkrg.a libkrg_test.a
+
+ifneq ($(TEST_MODULES),)
+ifeq ($(origin KDIR),undefined)
+KDIR = $(eval KDIR := /usr/src/linux-headers-$(shell $(KRG_TOP)/scripts/kabi))$(KDIR)
+endif
+KRG_SYMVERS := $(KRG_TOP)/modules/Module.symvers
+EXTRA_CLEAN += $(foreach d,$(TEST_MODULES),$(wildcard $(d)/*.o $(d)/*.ko $(d)/*.mod \
+	$(d)/*.mod.c $(d)/.*.cmd $(d)/modules.order $(d)/Module.symvers))
+
+.PHONY: $(TEST_MODULES)
+all: $(TEST_MODULES)
+$(TEST_MODULES):
+	@test -f $(KRG_SYMVERS) || { \
+		echo "$(CURDIR): $(KRG_SYMVERS) missing: run make in the top directory first" >&2; \
+		exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$@ KBUILD_EXTRA_SYMBOLS=$(KRG_SYMVERS) modules
+endif
 
 clean:
 	rm -f $(TEST_GEN_PROGS) $(TEST_GEN_FILES) $(EXTRA_CLEAN)

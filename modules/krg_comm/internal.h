@@ -235,10 +235,4 @@ int krg_nl_init(void);
 void krg_nl_exit(void);
 void krg_nl_event(u32 node, int state, int event);
 
-/* test.c */
-int krg_test_init(void);
-void krg_test_exit(void);
-int krg_test_run(struct nlattr **attrs, struct sk_buff *reply,
-		 struct netlink_ext_ack *extack);
-
 #endif /* _KRG_COMM_INTERNAL_H */

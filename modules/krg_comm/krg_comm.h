@@ -60,7 +60,7 @@ int krg_comm_node_state(u32 node);
 #define KRG_COMM_MAX_SERVICES	256
 enum krg_comm_service_id {
 	KRG_SVC_COMM_MEMBERSHIP = 1,	/* internal */
-	KRG_SVC_COMM_TEST = 2,		/* internal: test service */
+	KRG_SVC_COMM_TEST = 2,		/* test RPC service (tests/comm/rpc_test) */
 	KRG_SVC_KDDM = 16,
 	KRG_SVC_PROC = 32,
 	KRG_SVC_MM = 48,

@@ -312,9 +312,6 @@ static int __init krg_comm_init(void)
 	ret = krg_memb_init();
 	if (ret)
 		goto err_memb;
-	ret = krg_test_init();
-	if (ret)
-		goto err_test;
 	ret = krg_nl_init();
 	if (ret)
 		goto err_nl;
@@ -325,8 +322,6 @@ static int __init krg_comm_init(void)
 	return 0;
 
 err_nl:
-	krg_test_exit();
-err_test:
 	krg_memb_exit();
 err_memb:
 	krg_rpc_exit();
@@ -358,7 +353,6 @@ static void __exit krg_comm_exit(void)
 		krg_transport->stop();
 	for (id = 0; id < KRG_MAX_NODES; id++)
 		krg_peer_remove(id);
-	krg_test_exit();
 	flush_workqueue(krg_handler_wq);
 	krg_rpc_fail_all(-ESHUTDOWN);
 	krg_rpc_exit();

@@ -7,9 +7,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/capability.h>
-#include <net/genetlink.h>
-#include <net/netlink.h>
+#include <krg/krg_genl.h>
 
 #include "internal.h"
 
@@ -43,59 +41,9 @@ static const struct nla_policy krg_node_set_policy[KRG_COMM_A_MAX + 1] = {
 						 KRG_COMM_NODE_SET_LEN),
 };
 
-/* Policy ranges above s16 need a range structure. */
-static struct netlink_range_validation krg_test_size_range = {
-	.max = KRG_COMM_TEST_MAX_SIZE,
-};
-static struct netlink_range_validation krg_test_count_range = {
-	.min = 1, .max = KRG_COMM_TEST_MAX_COUNT,
-};
-static struct netlink_range_validation krg_test_timeout_range = {
-	.min = 1, .max = 600000,
-};
-
-static const struct nla_policy krg_test_policy[KRG_COMM_A_MAX + 1] = {
-	[KRG_COMM_A_TEST_OP] = NLA_POLICY_RANGE(NLA_U32, KRG_TEST_ECHO,
-						KRG_TEST_BULK),
-	[KRG_COMM_A_NODE_ID] = NLA_POLICY_MAX(NLA_U32, KRG_MAX_NODES - 1),
-	[KRG_COMM_A_NODE_SET] = NLA_POLICY_RANGE(NLA_BINARY, 1,
-						 KRG_COMM_NODE_SET_LEN),
-	[KRG_COMM_A_TEST_SIZE] = NLA_POLICY_FULL_RANGE(NLA_U32,
-						       &krg_test_size_range),
-	[KRG_COMM_A_TEST_COUNT] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							&krg_test_count_range),
-	[KRG_COMM_A_TEST_CONCURRENCY] =
-		NLA_POLICY_RANGE(NLA_U32, 1, KRG_COMM_TEST_MAX_CONCURRENCY),
-	[KRG_COMM_A_TEST_TIMEOUT_MS] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &krg_test_timeout_range),
-	[KRG_COMM_A_TEST_SEED] = { .type = NLA_U32 },
-	[KRG_COMM_A_TEST_ZEROCOPY] = { .type = NLA_FLAG },
-};
-
 static const struct nla_policy krg_empty_policy[KRG_COMM_A_MAX + 1] = {};
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static int krg_nl_pre_doit(const struct krg_genl_doit_ops *ops,
-			   struct sk_buff *skb, struct genl_info *info)
-{
-	if ((ops->flags & GENL_ADMIN_PERM) &&
-	    !netlink_capable(skb, CAP_SYS_ADMIN)) {
-		NL_SET_ERR_MSG(info->extack, "this operation needs CAP_SYS_ADMIN");
-		return -EPERM;
-	}
-	return 0;
-}
-
-/* A required attribute, with a message naming it. */
-static bool krg_nl_missing(struct genl_info *info, int type, const char *name)
-{
-	if (info->attrs[type])
-		return false;
-	GENL_REQ_ATTR_CHECK(info, type);
-	NL_SET_ERR_MSG_FMT(info->extack, "missing attribute %s", name);
-	return true;
-}
 
 /* NODE_SET or NODE_ID into a bitmap of KRG_MAX_NODES bits. */
 static int krg_nl_node_set(struct genl_info *info, unsigned long *set)
@@ -120,33 +68,12 @@ static int krg_nl_node_set(struct genl_info *info, unsigned long *set)
 	return 0;
 }
 
-static int krg_nl_reply_new(struct genl_info *info, struct sk_buff **skbp,
-			    void **hdrp, size_t size)
-{
-	struct sk_buff *skb = genlmsg_new(size, GFP_KERNEL);
-
-	if (!skb)
-		return -ENOMEM;
-	*hdrp = genlmsg_put_reply(skb, info, &krg_nl_family, 0, info->genlhdr->cmd);
-	if (!*hdrp) {
-		nlmsg_free(skb);
-		return -EMSGSIZE;
-	}
-	*skbp = skb;
-	return 0;
-}
-
 /* ---- cluster ------------------------------------------------------------- */
 
-static int krg_nl_cluster_get(struct sk_buff *in, struct genl_info *info)
+static int krg_nl_fill_cluster(struct sk_buff *skb, void *arg)
 {
-	struct sk_buff *skb;
-	void *hdr;
-	int ret;
+	int ret = -EMSGSIZE;
 
-	ret = krg_nl_reply_new(info, &skb, &hdr, NLMSG_GOODSIZE);
-	if (ret)
-		return ret;
 	mutex_lock(&krg_cfg.lock);
 	if (nla_put_u32(skb, KRG_COMM_A_FAILURE_TIMEOUT_MS, krg_cfg.timeout_ms) ||
 	    nla_put_u32(skb, KRG_COMM_A_HEARTBEAT_MS, krg_hb_ms()) ||
@@ -156,7 +83,7 @@ static int krg_nl_cluster_get(struct sk_buff *in, struct genl_info *info)
 			      atomic64_read(&krg_cfg.auth_failures), KRG_COMM_A_PAD) ||
 	    nla_put_u64_64bit(skb, KRG_COMM_A_DROPPED,
 			      atomic64_read(&krg_cfg.dropped), KRG_COMM_A_PAD))
-		goto nospace;
+		goto out;
 	if (krg_cfg.configured &&
 	    (nla_put_flag(skb, KRG_COMM_A_CONFIGURED) ||
 	     nla_put_flag(skb, KRG_COMM_A_KEY_SET) ||
@@ -166,14 +93,16 @@ static int krg_nl_cluster_get(struct sk_buff *in, struct genl_info *info)
 	     nla_put_u16(skb, KRG_COMM_A_PORT, krg_cfg.port) ||
 	     nla_put_u32(skb, KRG_COMM_A_NODE_STATE,
 			 krg_memb_state(krg_cfg.self))))
-		goto nospace;
+		goto out;
+	ret = 0;
+out:
 	mutex_unlock(&krg_cfg.lock);
-	genlmsg_end(skb, hdr);
-	return genlmsg_reply(skb, info);
-nospace:
-	mutex_unlock(&krg_cfg.lock);
-	nlmsg_free(skb);
-	return -EMSGSIZE;
+	return ret;
+}
+
+static int krg_nl_cluster_get(struct sk_buff *in, struct genl_info *info)
+{
+	return krg_genl_reply(info, &krg_nl_family, krg_nl_fill_cluster, NULL);
 }
 
 static int krg_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
@@ -187,8 +116,8 @@ static int krg_nl_peer_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **a = info->attrs;
 
-	if (krg_nl_missing(info, KRG_COMM_A_NODE_ID, "node-id") ||
-	    krg_nl_missing(info, KRG_COMM_A_ADDR4, "addr4"))
+	if (krg_genl_missing(info, KRG_COMM_A_NODE_ID, "node-id") ||
+	    krg_genl_missing(info, KRG_COMM_A_ADDR4, "addr4"))
 		return -EINVAL;
 	return krg_peer_set(nla_get_u32(a[KRG_COMM_A_NODE_ID]),
 			    nla_get_in_addr(a[KRG_COMM_A_ADDR4]),
@@ -199,7 +128,7 @@ static int krg_nl_peer_set(struct sk_buff *skb, struct genl_info *info)
 
 static int krg_nl_peer_del(struct sk_buff *skb, struct genl_info *info)
 {
-	if (krg_nl_missing(info, KRG_COMM_A_NODE_ID, "node-id"))
+	if (krg_genl_missing(info, KRG_COMM_A_NODE_ID, "node-id"))
 		return -EINVAL;
 	return krg_peer_del(nla_get_u32(info->attrs[KRG_COMM_A_NODE_ID]),
 			    info->extack);
@@ -264,67 +193,61 @@ static int krg_nl_fill_stats(struct sk_buff *skb, u32 id, struct krg_peer *peer)
 
 typedef int (*krg_fill_t)(struct sk_buff *skb, u32 id, struct krg_peer *peer);
 
+/* One node's message: what krg_genl_reply/dump_one fill through. */
+struct krg_nl_one {
+	krg_fill_t fill;
+	u32 id;
+	struct krg_peer *peer;		/* NULL: this node */
+};
+
+static int krg_nl_fill_one(struct sk_buff *skb, void *arg)
+{
+	struct krg_nl_one *one = arg;
+
+	return one->fill(skb, one->id, one->peer);
+}
+
 static int krg_nl_get_one(struct genl_info *info, krg_fill_t fill, bool self_ok)
 {
-	struct krg_peer *peer = NULL;
-	struct sk_buff *skb;
-	void *hdr;
-	u32 id;
+	struct krg_nl_one one = { .fill = fill };
 	int ret;
 
-	if (krg_nl_missing(info, KRG_COMM_A_NODE_ID, "node-id"))
+	if (krg_genl_missing(info, KRG_COMM_A_NODE_ID, "node-id"))
 		return -EINVAL;
-	id = nla_get_u32(info->attrs[KRG_COMM_A_NODE_ID]);
-	if (!(self_ok && krg_comm_self() == (int)id)) {
-		peer = krg_peer_get(id);
-		if (!peer) {
-			NL_SET_ERR_MSG_FMT(info->extack, "node %u is not configured on this node", id);
+	one.id = nla_get_u32(info->attrs[KRG_COMM_A_NODE_ID]);
+	if (!(self_ok && krg_comm_self() == (int)one.id)) {
+		one.peer = krg_peer_get(one.id);
+		if (!one.peer) {
+			NL_SET_ERR_MSG_FMT(info->extack, "node %u is not configured on this node",
+					   one.id);
 			return -ENOENT;
 		}
 	}
-	ret = krg_nl_reply_new(info, &skb, &hdr, NLMSG_GOODSIZE);
-	if (!ret) {
-		ret = fill(skb, id, peer);
-		if (ret) {
-			nlmsg_free(skb);
-		} else {
-			genlmsg_end(skb, hdr);
-			ret = genlmsg_reply(skb, info);
-		}
-	}
-	krg_peer_put(peer);
+	ret = krg_genl_reply(info, &krg_nl_family, krg_nl_fill_one, &one);
+	krg_peer_put(one.peer);
 	return ret;
 }
 
+/* Dump: cb->args[0] = the next node id. */
 static int krg_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		       krg_fill_t fill, bool with_self)
 {
-	u8 cmd = ((struct genlmsghdr *)nlmsg_data(cb->nlh))->cmd;
+	struct krg_nl_one one = { .fill = fill };
 	int self = krg_comm_self();
-	struct krg_peer *peer;
-	u32 id = cb->args[0];
 	bool is_self;
-	void *hdr;
 	int ret;
 
-	for (; id < KRG_MAX_NODES; id++) {
-		is_self = with_self && self == (int)id;
-		peer = is_self ? NULL : krg_peer_get(id);
-		if (!is_self && !peer)
+	for (one.id = cb->args[0]; one.id < KRG_MAX_NODES; one.id++) {
+		is_self = with_self && self == (int)one.id;
+		one.peer = is_self ? NULL : krg_peer_get(one.id);
+		if (!is_self && !one.peer)
 			continue;
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &krg_nl_family,
-				  NLM_F_MULTI, cmd);
-		ret = hdr ? fill(skb, id, peer) : -EMSGSIZE;
-		krg_peer_put(peer);
-		if (ret) {
-			if (hdr)
-				genlmsg_cancel(skb, hdr);
+		ret = krg_genl_dump_one(skb, cb, &krg_nl_family, krg_nl_fill_one, &one);
+		krg_peer_put(one.peer);
+		if (ret)
 			break;
-		}
-		genlmsg_end(skb, hdr);
 	}
-	cb->args[0] = id;
+	cb->args[0] = one.id;
 	return skb->len;
 }
 
@@ -346,28 +269,6 @@ static int krg_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 static int krg_nl_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	return krg_nl_dump(skb, cb, krg_nl_fill_stats, false);
-}
-
-/* ---- test ---------------------------------------------------------------- */
-
-static int krg_nl_test_run(struct sk_buff *in, struct genl_info *info)
-{
-	struct sk_buff *skb;
-	void *hdr;
-	int ret;
-
-	if (krg_nl_missing(info, KRG_COMM_A_TEST_OP, "test-op"))
-		return -EINVAL;
-	ret = krg_nl_reply_new(info, &skb, &hdr, NLMSG_GOODSIZE);
-	if (ret)
-		return ret;
-	ret = krg_test_run(info->attrs, skb, info->extack);
-	if (ret) {
-		nlmsg_free(skb);
-		return ret;
-	}
-	genlmsg_end(skb, hdr);
-	return genlmsg_reply(skb, info);
 }
 
 /* ---- family -------------------------------------------------------------- */
@@ -394,8 +295,6 @@ static const struct genl_ops krg_nl_ops[] = {
 	       krg_node_id_policy, 0),
 	KRG_OP(KRG_COMM_CMD_STATS_GET, krg_nl_stats_get, krg_nl_stats_dump,
 	       krg_node_id_policy, 0),
-	KRG_OP(KRG_COMM_CMD_TEST_RUN, krg_nl_test_run, NULL,
-	       krg_test_policy, GENL_ADMIN_PERM),
 };
 
 static const struct genl_multicast_group krg_nl_mcgrps[] = {
@@ -408,11 +307,11 @@ static struct genl_family krg_nl_family __ro_after_init = {
 	.maxattr = KRG_COMM_A_MAX,
 	.netnsok = false,
 	.parallel_ops = true,
-	.pre_doit = krg_nl_pre_doit,
+	.pre_doit = krg_genl_pre_doit,
 	.module = THIS_MODULE,
 	.ops = krg_nl_ops,
 	.n_ops = ARRAY_SIZE(krg_nl_ops),
-	.resv_start_op = KRG_COMM_CMD_TEST_RUN + 1,
+	.resv_start_op = KRG_COMM_CMD_NODE_EVENT + 1,
 	.mcgrps = krg_nl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(krg_nl_mcgrps),
 };

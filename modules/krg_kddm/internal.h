@@ -185,7 +185,7 @@ bool kddm_node_dead(u32 node);
 extern atomic_t kddm_recovering;
 
 /* recovery.c */
-void kddm_memb_local(u32 node, u32 event);
+void kddm_memb_local(u32 gone);
 int kddm_recovery_init(void);
 void kddm_recovery_exit(void);
 void kddm_report(struct krg_comm_req *req);
@@ -198,15 +198,8 @@ void kddm_leave_wake(void);
 void kddm_left_grant(struct kddm_set *set, struct kddm_entry *e);
 extern struct krg_comm_notifier kddm_notifier;
 
-/* netlink.c / test.c */
+/* netlink.c */
 int kddm_nl_init(void);
 void kddm_nl_exit(void);
-int kddm_test_init(void);
-void kddm_test_exit(void);
-struct sk_buff;
-struct genl_info;
-int kddm_test_op(struct genl_info *info, struct sk_buff *skb);
-int kddm_test_set_create(struct genl_info *info);
-int kddm_test_set_destroy(struct genl_info *info);
 
 #endif /* _KRG_KDDM_INTERNAL_H */

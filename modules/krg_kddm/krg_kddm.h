@@ -37,6 +37,9 @@
 /* Returns KRG_KDDM_ABI as this module was built. */
 u32 krg_kddm_abi(void);
 
+/* Largest object of a set (bytes). */
+#define KRG_KDDM_OBJ_MAX	65536U
+
 /* Longest a get/grab waits for the protocol before -ETIMEDOUT. */
 #define KRG_KDDM_WAIT_MS	30000
 
@@ -69,7 +72,7 @@ int kddm_register_linker(const struct kddm_io_linker *linker);
 void kddm_unregister_linker(const struct kddm_io_linker *linker);
 
 struct kddm_set_params {
-	u32 obj_size;			/* 1 .. KRG_KDDM_TEST_OBJ_MAX bytes */
+	u32 obj_size;			/* 1 .. KRG_KDDM_OBJ_MAX bytes */
 	u32 policy;			/* enum krg_kddm_owner_policy */
 	u32 on_failure;			/* enum krg_kddm_on_failure */
 	const char *linker;		/* registered linker name */
@@ -91,6 +94,10 @@ void kddm_set_put(struct kddm_set *set);
 u32 kddm_set_id(const struct kddm_set *set);
 u32 kddm_set_obj_size(const struct kddm_set *set);
 void *kddm_set_private(const struct kddm_set *set);
+/* The set's IO linker (a linker owning test sets tells its own from others'). */
+const struct kddm_io_linker *krg_kddm_set_linker(const struct kddm_set *set);
+/* Protocol messages this node sent for the set so far (every type). */
+u64 krg_kddm_set_msgs_sent(struct kddm_set *set);
 
 /*
  * Object operations (process context, may sleep; never with spinlocks held).

@@ -63,12 +63,9 @@ static int __init krg_kddm_init(void)
 	if (ret)
 		return ret;
 
-	ret = kddm_test_init();
-	if (ret)
-		return ret;
 	ret = kddm_recovery_init();
 	if (ret)
-		goto err_test;
+		return ret;
 	ret = krg_comm_register_service(&kddm_service);
 	if (ret)
 		goto err_recovery;
@@ -95,8 +92,6 @@ err_service:
 	krg_comm_unregister_service(&kddm_service);
 err_recovery:
 	kddm_recovery_exit();
-err_test:
-	kddm_test_exit();
 	return ret;
 }
 
@@ -112,7 +107,6 @@ static void __exit krg_kddm_exit(void)
 	krg_comm_unregister_service(&kddm_service);
 	kddm_recovery_exit();
 	kddm_sets_exit();	/* sets a message created meanwhile */
-	kddm_test_exit();
 }
 
 module_init(krg_kddm_init);

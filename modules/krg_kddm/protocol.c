@@ -765,7 +765,7 @@ void kddm_handler(struct krg_comm_req *req)
 		kddm_handoff_done(req->src_node);
 		/* aux 1: its krg_kddm is being unloaded: it is gone for us. */
 		if (le32_to_cpu(h->aux) == 1)
-			kddm_memb_local(req->src_node, KRG_COMM_NODE_DOWN);
+			kddm_memb_local(req->src_node);
 		goto out;
 	case KRG_KDDM_MSG_HELLO:
 		kddm_hello(req->src_node);

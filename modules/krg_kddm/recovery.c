@@ -230,7 +230,7 @@ void kddm_announce(bool loading)
 /* ---- failure / departure -------------------------------------------------- */
 
 /* A node is gone (failed, or left after its handoff): forget it here. */
-void kddm_memb_local(u32 x, u32 event)
+void kddm_memb_local(u32 gone)
 {
 	struct kddm_deferred *d, *dt;
 	struct kddm_set *set;
@@ -238,8 +238,8 @@ void kddm_memb_local(u32 x, u32 event)
 	int bkt;
 
 	spin_lock_bh(&kddm_dead_lock);
-	__set_bit(x, kddm_dead);
-	__clear_bit(x, kddm_handoff);
+	__set_bit(gone, kddm_dead);
+	__clear_bit(gone, kddm_handoff);
 	spin_unlock_bh(&kddm_dead_lock);
 	atomic_set(&kddm_recovering, 1);
 	mod_delayed_work(kddm_recovery_wq_s, &kddm_recovery_timeout,
@@ -249,24 +249,24 @@ void kddm_memb_local(u32 x, u32 event)
 	list_for_each_entry(set, &kddm_sets, list) {
 		mutex_lock(&set->lock);
 		set->st.recoveries++;
-		__clear_bit(x, set->home);
+		__clear_bit(gone, set->home);
 		hash_for_each(set->objs, bkt, e, node) {
 			list_for_each_entry_safe(d, dt, &e->queue, list) {
 				const struct kddm_hdr *h = (const void *)d->msg;
 
-				if (d->src == x ||
-				    le32_to_cpu(h->requester) == x) {
+				if (d->src == gone ||
+				    le32_to_cpu(h->requester) == gone) {
 					list_del(&d->list);
 					kfree(d);
 				}
 			}
-			__clear_bit(x, e->copyset);
-			if (e->inv_pending && test_bit(x, e->acks)) {
-				__clear_bit(x, e->acks);
+			__clear_bit(gone, e->copyset);
+			if (e->inv_pending && test_bit(gone, e->acks)) {
+				__clear_bit(gone, e->acks);
 				if (bitmap_empty(e->acks, KRG_MAX_NODES))
 					e->inv_pending = false;
 			}
-			if (e->hint == x)
+			if (e->hint == gone)
 				e->hint = KDDM_NONE;
 		}
 		kddm_changed_all(set);
@@ -763,7 +763,7 @@ static void kddm_notify(struct krg_comm_notifier *nb,
 	case KRG_COMM_NODE_FAILED:
 		if (node == (u32)self || kddm_leaving)
 			return;
-		kddm_memb_local(node, event);
+		kddm_memb_local(node);
 		return;
 	}
 }

@@ -149,6 +149,25 @@ void *kddm_set_private(const struct kddm_set *set)
 }
 EXPORT_SYMBOL_GPL(kddm_set_private);
 
+const struct kddm_io_linker *krg_kddm_set_linker(const struct kddm_set *set)
+{
+	return set->linker;
+}
+EXPORT_SYMBOL_GPL(krg_kddm_set_linker);
+
+u64 krg_kddm_set_msgs_sent(struct kddm_set *set)
+{
+	u64 sum = 0;
+	int i;
+
+	mutex_lock(&set->lock);
+	for (i = 0; i < KRG_KDDM_MSG_TYPES; i++)
+		sum += set->st.tx[i];
+	mutex_unlock(&set->lock);
+	return sum;
+}
+EXPORT_SYMBOL_GPL(krg_kddm_set_msgs_sent);
+
 /* ---- default owner ------------------------------------------------------- */
 
 /* The home node an object belongs to by default (call with set->lock). */
@@ -222,7 +241,7 @@ int kddm_set_install(const struct kddm_wire_set *w)
 	if (!linker)
 		return -ENOENT;
 	if (!le32_to_cpu(w->obj_size) ||
-	    le32_to_cpu(w->obj_size) > KRG_KDDM_TEST_OBJ_MAX ||
+	    le32_to_cpu(w->obj_size) > KRG_KDDM_OBJ_MAX ||
 	    le32_to_cpu(w->policy) > KRG_KDDM_OWNER_CREATOR ||
 	    le32_to_cpu(w->on_failure) > KRG_KDDM_FAIL_LOST ||
 	    le32_to_cpu(w->creator) >= KRG_MAX_NODES)
@@ -349,7 +368,7 @@ int kddm_set_create(u32 id, const struct kddm_set_params *params)
 	u32 n;
 
 	if (!params || !params->linker || !params->obj_size ||
-	    params->obj_size > KRG_KDDM_TEST_OBJ_MAX ||
+	    params->obj_size > KRG_KDDM_OBJ_MAX ||
 	    params->policy > KRG_KDDM_OWNER_CREATOR ||
 	    params->on_failure > KRG_KDDM_FAIL_LOST)
 		return -EINVAL;

@@ -7,6 +7,8 @@
  * cluster share its key and trust each other's word for who asked, as a
  * kernel trusts its own task credentials.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/uidgid.h>

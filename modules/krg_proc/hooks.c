@@ -4,6 +4,8 @@
  * tasks of the cluster PID namespace, set when krginit registers the
  * environment (env.c), and each one calls the file that owns its concept.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include "krg_hooks/krg_hooks.h"
 #include "caps.h"
 #include "env.h"

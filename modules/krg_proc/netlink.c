@@ -7,10 +7,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/capability.h>
 #include <linux/sched/signal.h>
-#include <net/genetlink.h>
-#include <net/netlink.h>
+#include <krg/krg_genl.h>
 
 #include "krg_comm/krg_comm.h"
 #include "caps.h"
@@ -45,17 +43,6 @@ static const struct nla_policy krgp_leave_policy[KRG_PROC_A_MAX + 1] = {
 	[KRG_PROC_A_KILL] = { .type = NLA_FLAG },
 };
 
-static int krgp_nl_pre_doit(const struct krg_genl_doit_ops *ops,
-			    struct sk_buff *skb, struct genl_info *info)
-{
-	if ((ops->flags & GENL_ADMIN_PERM) &&
-	    !netlink_capable(skb, CAP_SYS_ADMIN)) {
-		NL_SET_ERR_MSG(info->extack, "this operation needs CAP_SYS_ADMIN");
-		return -EPERM;
-	}
-	return 0;
-}
-
 /* A KRG_PROC_A_NODE_SET bitmap into a node set (bits beyond it clear). */
 static unsigned long *krgp_nl_nodes(const struct nlattr *attr)
 {
@@ -71,35 +58,13 @@ static unsigned long *krgp_nl_nodes(const struct nlattr *attr)
 	return nodes;
 }
 
-static struct sk_buff *krgp_nl_reply_new(struct genl_info *info, u8 cmd,
-					 void **hdr)
+static int krgp_nl_fill_status(struct sk_buff *skb, void *arg)
 {
-	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-
-	if (!skb)
-		return NULL;
-	*hdr = genlmsg_put_reply(skb, info, &krgp_nl_family, 0, cmd);
-	if (!*hdr) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	return skb;
-}
-
-static int krgp_nl_status(struct sk_buff *skb_in, struct genl_info *info)
-{
-	struct krgp_env *env = krgp_env_get();
-	struct krg_caps caps;
-	struct sk_buff *skb;
+	struct krgp_env *env = arg;
 	int self = krg_comm_self();
-	void *hdr;
+	struct krg_caps caps;
 
 	krgp_caps_get_default(&caps);
-	skb = krgp_nl_reply_new(info, KRG_PROC_CMD_STATUS, &hdr);
-	if (!skb) {
-		krgp_env_put(env);
-		return -ENOMEM;
-	}
 	if (nla_put_u32(skb, KRG_PROC_A_ENV_STATE,
 			env ? KRG_PROC_ENV_READY : KRG_PROC_ENV_NONE) ||
 	    (self >= 0 && nla_put_u32(skb, KRG_PROC_A_NODE_ID, self)) ||
@@ -108,14 +73,18 @@ static int krgp_nl_status(struct sk_buff *skb_in, struct genl_info *info)
 		     nla_put_u32(skb, KRG_PROC_A_PID_MAX, krgp_pid_hi) ||
 		     nla_put_u32(skb, KRG_PROC_A_INIT_PID,
 				 krgp_env_init_pid(task_active_pid_ns(current))) ||
-		     nla_put_u32(skb, KRG_PROC_A_NR_LOCAL, krgp_env_nr_local())))) {
-		krgp_env_put(env);
-		nlmsg_free(skb);
+		     nla_put_u32(skb, KRG_PROC_A_NR_LOCAL, krgp_env_nr_local()))))
 		return -EMSGSIZE;
-	}
+	return 0;
+}
+
+static int krgp_nl_status(struct sk_buff *skb_in, struct genl_info *info)
+{
+	struct krgp_env *env = krgp_env_get();
+	int ret = krg_genl_reply(info, &krgp_nl_family, krgp_nl_fill_status, env);
+
 	krgp_env_put(env);
-	genlmsg_end(skb, hdr);
-	return genlmsg_reply(skb, info);
+	return ret;
 }
 
 /* ---- PS dump: one round of messages in start, records in dumpit ---------------- */
@@ -179,6 +148,19 @@ static int krgp_nl_put_rec(struct sk_buff *skb, u32 node,
 	return 0;
 }
 
+/* One record of a PS dump, as krg_genl_dump_one() fills it. */
+struct krgp_nl_rec {
+	u32 node;
+	const struct krgp_ps_rec *rec;
+};
+
+static int krgp_nl_fill_rec(struct sk_buff *skb, void *arg)
+{
+	struct krgp_nl_rec *r = arg;
+
+	return krgp_nl_put_rec(skb, r->node, r->rec);
+}
+
 /* cb->args: [0] the set, [1] node index, [2] offset in its records. */
 static int krgp_nl_ps_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -186,22 +168,16 @@ static int krgp_nl_ps_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	const struct krgp_ps_rec *rec;
 	struct krgp_ps_node *n;
 	size_t off, next;
-	void *hdr;
 
 	for (; cb->args[1] < set->nr_nodes; cb->args[1]++, cb->args[2] = 0) {
 		n = &set->nodes[cb->args[1]];
 		for (off = cb->args[2]; (next = off, rec = krgp_ps_next(n, &next));
 		     off = next) {
-			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-					  cb->nlh->nlmsg_seq, &krgp_nl_family,
-					  NLM_F_MULTI, KRG_PROC_CMD_PS);
-			if (!hdr)
+			struct krgp_nl_rec r = { n->node, rec };
+
+			if (krg_genl_dump_one(skb, cb, &krgp_nl_family,
+					      krgp_nl_fill_rec, &r))
 				goto full;
-			if (krgp_nl_put_rec(skb, n->node, rec)) {
-				genlmsg_cancel(skb, hdr);
-				goto full;
-			}
-			genlmsg_end(skb, hdr);
 			cb->args[2] = next;
 		}
 	}
@@ -234,36 +210,39 @@ static int krgp_nl_pid(struct genl_info *info, pid_t *pid)
 	return -EINVAL;
 }
 
+struct krgp_nl_caps {
+	pid_t pid;
+	struct krg_caps caps;
+};
+
+static int krgp_nl_fill_caps(struct sk_buff *skb, void *arg)
+{
+	struct krgp_nl_caps *c = arg;
+
+	if (nla_put_u32(skb, KRG_PROC_A_PID, c->pid) ||
+	    nla_put(skb, KRG_PROC_A_CAPS, sizeof(c->caps), &c->caps))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int krgp_nl_caps_get(struct sk_buff *skb_in, struct genl_info *info)
 {
 	struct krgp_wire_cred who;
-	struct krg_caps caps;
-	struct sk_buff *skb;
-	pid_t pid;
-	void *hdr;
-	int ret = krgp_nl_pid(info, &pid);
+	struct krgp_nl_caps c;
+	int ret = krgp_nl_pid(info, &c.pid);
 
 	if (ret)
 		return ret;
 	krgp_cred_pack(&who);
-	ret = krgp_caps_get(pid, &who, &caps);
+	ret = krgp_caps_get(c.pid, &who, &c.caps);
 	if (ret == -ESRCH)
-		NL_SET_ERR_MSG_FMT(info->extack, "no cluster process %d", pid);
+		NL_SET_ERR_MSG_FMT(info->extack, "no cluster process %d", c.pid);
 	else if (ret == -EPERM)
 		NL_SET_ERR_MSG_FMT(info->extack,
-				   "process %d belongs to another user", pid);
+				   "process %d belongs to another user", c.pid);
 	if (ret)
 		return ret;
-	skb = krgp_nl_reply_new(info, KRG_PROC_CMD_CAPS_GET, &hdr);
-	if (!skb)
-		return -ENOMEM;
-	if (nla_put_u32(skb, KRG_PROC_A_PID, pid) ||
-	    nla_put(skb, KRG_PROC_A_CAPS, sizeof(caps), &caps)) {
-		nlmsg_free(skb);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
-	return genlmsg_reply(skb, info);
+	return krg_genl_reply(info, &krgp_nl_family, krgp_nl_fill_caps, &c);
 }
 
 static int krgp_nl_caps_set(struct sk_buff *skb, struct genl_info *info)
@@ -273,7 +252,7 @@ static int krgp_nl_caps_set(struct sk_buff *skb, struct genl_info *info)
 	pid_t pid;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, KRG_PROC_A_CAPS))
+	if (krg_genl_missing(info, KRG_PROC_A_CAPS, "caps"))
 		return -EINVAL;
 	ret = krgp_nl_pid(info, &pid);
 	if (ret)
@@ -314,7 +293,7 @@ static int krgp_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 	struct krg_caps caps;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, KRG_PROC_A_DEFAULT_CAPS))
+	if (krg_genl_missing(info, KRG_PROC_A_DEFAULT_CAPS, "default-caps"))
 		return -EINVAL;
 	nla_memcpy(&caps, info->attrs[KRG_PROC_A_DEFAULT_CAPS], sizeof(caps));
 	ret = krgp_caps_set_default(&caps);
@@ -331,7 +310,7 @@ static int krgp_nl_leave_check(struct sk_buff *skb, struct genl_info *info)
 	unsigned long *nodes;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, KRG_PROC_A_NODE_SET))
+	if (krg_genl_missing(info, KRG_PROC_A_NODE_SET, "node-set"))
 		return -EINVAL;
 	nodes = krgp_nl_nodes(info->attrs[KRG_PROC_A_NODE_SET]);
 	if (!nodes)
@@ -371,7 +350,7 @@ static struct genl_family krgp_nl_family __ro_after_init = {
 	.maxattr = KRG_PROC_A_MAX,
 	.netnsok = false,
 	.parallel_ops = true,
-	.pre_doit = krgp_nl_pre_doit,
+	.pre_doit = krg_genl_pre_doit,
 	.module = THIS_MODULE,
 	.ops = krgp_nl_ops,
 	.n_ops = ARRAY_SIZE(krgp_nl_ops),

@@ -7,6 +7,8 @@
  * krginit.  256 nodes of 16,384 PIDs fill PID_MAX_LIMIT exactly; krgd raises
  * kernel.pid_max to it.  Documentation/krg_proc.md.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/pid_namespace.h>
 #include <linux/threads.h>
 

@@ -26,9 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "kddm_nl.h"
+#include "krg_test.h"
 
 #define MAGIC 0x4b444d42	/* "KDMB" */
 #define QUIT 0x51554954
@@ -45,7 +46,15 @@ struct rep {
 	uint64_t value, elapsed_ns, msgs;
 };
 
-static struct kddm_nl *nl;
+static struct krg_handle *nl;
+
+static uint64_t kddm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 static int udp(void)
 {
@@ -69,19 +78,19 @@ static int peer_addr(const char *host, int port, struct sockaddr_in *sa)
 }
 
 static int do_op(uint32_t set, uint64_t obj, uint32_t op, bool give, uint64_t value,
-		 struct kddm_reply *r)
+		 struct krg_kddm_test_reply *r)
 {
-	struct kddm_op_args a = { .set = set, .obj = obj, .op = op };
-	struct kddm_err err;
+	struct krg_kddm_test_args a = { .set = set, .obj = obj, .op = op };
+	struct krg_err err;
 	int ret;
 
 	if (give) {
-		a.give = KDDM_GIVE_VALUE;
+		a.give = KRG_KDDM_TEST_GIVE_VALUE;
 		a.value = value;
 	}
-	ret = kddm_op(nl, &a, r, &err);
+	ret = krg_kddm_test_op(nl, &a, r, &err);
 	if (ret)
-		fprintf(stderr, "Error: %s (%s).\n", kddm_err_str(&err), kddm_errno_name(ret));
+		fprintf(stderr, "Error: %s (%s).\n", krg_err_str(&err), strerrorname_np(-ret));
 	return ret;
 }
 
@@ -103,7 +112,7 @@ static int serve(int port, int secs)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		struct sockaddr_in from;
 		socklen_t flen = sizeof(from);
-		struct kddm_reply r;
+		struct krg_kddm_test_reply r;
 		struct req q;
 		struct rep a = { 0 };
 
@@ -183,7 +192,7 @@ static int timed(const char *what, uint32_t set, uint64_t obj, unsigned int n, u
 	uint64_t *kern = calloc(n, sizeof(*kern)), *user = calloc(n, sizeof(*user));
 	uint64_t msgs = 0, hops = 0, t0;
 	unsigned int i, remote_ops = 0;
-	struct kddm_reply r;
+	struct krg_kddm_test_reply r;
 
 	if (!kern || !user)
 		return 1;
@@ -245,7 +254,7 @@ static int prep_reads(unsigned int i, void *arg)
 int main(int argc, char **argv)
 {
 	struct prep p = { 0 };
-	struct kddm_err err;
+	struct krg_err err;
 	int i, port;
 
 	if (argc == 4 && !strcmp(argv[1], "quit")) {
@@ -256,8 +265,8 @@ int main(int argc, char **argv)
 		sendto(p.fd, &q, sizeof(q), 0, (struct sockaddr *)&p.peers[0], sizeof(p.peers[0]));
 		return 0;
 	}
-	if (kddm_open(&nl, &err)) {
-		fprintf(stderr, "Error: %s.\n", kddm_err_str(&err));
+	if (krg_open(&nl, &err)) {
+		fprintf(stderr, "Error: %s.\n", krg_err_str(&err));
 		return 1;
 	}
 	if (argc == 4 && !strcmp(argv[1], "serve"))

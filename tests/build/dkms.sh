@@ -5,7 +5,11 @@
 #   dkms add / build -k <abi>-amd64 / remove --all of the tree's dkms.conf,
 #   every module built with vermagic "<abi>-amd64 SMP preempt mod_unload
 #   modversions", the dkms.conf version in modinfo, the layer dependencies in
-#   the built modules, and BUILD_EXCLUSIVE_KERNEL refusing a non-6.1 kernel.
+#   the built modules, and BUILD_EXCLUSIVE_KERNEL refusing a non-6.1 kernel;
+#   the test modules (tests/*/*/ with a Kbuild, never part of the package)
+#   build against the package's sources (DKMS cleans its own build outputs,
+#   Module.symvers included, so the package is built again in a scratch copy
+#   with the test modules beside it).
 # The package is staged under a version of its own (<version>.t<pid>), so a
 # kerrighed installed with `make dkms-install` is never touched, and it is
 # removed again whatever happens.  Exit 0 pass, 4 skip, 1 fail.
@@ -44,7 +48,7 @@ mapfile -t mods < <(sed -n 's/^BUILT_MODULE_NAME\[[0-9]*\]="\{0,1\}\([^"]*\)"\{0
 work=/var/lib/dkms/$pkg/$ver
 kodir=$work/$kver/$(uname -m)/module
 
-tap_plan 8
+tap_plan 9
 
 make -s -C "$KRG_TOP" dkms-src DEST="$src" >/dev/null
 sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$ver\"/" "$src/dkms.conf"
@@ -151,6 +155,39 @@ if [ -z "$bad" ]; then
 else
 	log "$bad"
 	tap_fail "modprobe loads every module after the modules below it"
+fi
+
+# The test modules against the package (a DKMS test build): in a copy of the
+# package's sources, so the tree's own modules stay those of its own build.
+tcopy=$(mktemp -d /tmp/krg-dkms-tests.XXXXXX)
+trap 'cleanup; rm -f "$log"; rm -rf "$root" "$tcopy"' EXIT
+symvers=$tcopy/modules/Module.symvers
+bad=
+tdirs=$(cd "$KRG_TOP" && find tests -mindepth 3 -maxdepth 3 -name Kbuild -path 'tests/*/*/Kbuild' \
+	! -path 'tests/build/*' -printf '%h\n' | sort)
+cp -a "$src/." "$tcopy/" && (cd "$KRG_TOP" && find tests/include $tdirs \
+	\( -name '*.[ch]' -o -name Kbuild \) -type f -print0 | xargs -0 cp --parents -t "$tcopy") ||
+	bad="copy failed"
+[ -n "$bad" ] || make -s -C "$tcopy/modules" KDIR="/lib/modules/$kver/build" >"$log" 2>&1 ||
+	bad="package build failed"
+[ -n "$bad" ] || [ -f "$symvers" ] || bad="$symvers missing"
+for d in $tdirs; do
+	[ -z "$bad" ] || break
+	if ! make -s -C "/lib/modules/$kver/build" M="$tcopy/$d" KBUILD_EXTRA_SYMBOLS="$symvers" \
+		modules >"$log" 2>&1; then
+		sed 's/^/#   /' "$log" | tail -n 20
+		bad="$bad $d:build"
+		continue
+	fi
+	for ko in "$tcopy/$d"/*.ko; do
+		case ",$(modinfo -F depends "$ko")," in *,krg_*) ;; *) bad="$bad $(basename "$ko"):depends" ;; esac
+	done
+done
+if [ -z "$bad" ] && [ -n "$tdirs" ]; then
+	tap_ok "test modules ($(echo $tdirs)) build against the package"
+else
+	log "test modules: ${bad:-none found}"
+	tap_fail "test modules build against the package"
 fi
 
 # dkms exits 77 when BUILD_EXCLUSIVE_KERNEL rules a kernel out.

@@ -23,7 +23,7 @@ for n in $(all_nodes); do comm_start "$n" || die "node$n: start failed"; done
 wait_until 30 "all present" all_see_present || die "sessions did not come up"
 
 # Node 3's own krg_comm goes, so the impersonated session stays ours.
-nexec 3 --timeout 60 -- rmmod krg_comm
+comm_stop 3
 d0=$(cluster_field 1 dropped)
 out=$(nexec 3 --timeout 200 -- python3 "$WIRE" garbage "$(node_addr 1)" 7227 2>&1)
 rc=$?
@@ -44,10 +44,10 @@ out=$(kc 1 test echo 2 65536 20 2>&1) && tap_ok "node 1 unharmed (echo to node 2
 	{ log "$out"; tap_fail "node 1 unharmed"; }
 
 # Node 1 with a wrong key.
-nexec 1 --timeout 60 -- rmmod krg_comm
+comm_stop 1
 nexec 1 --timeout 30 -- sh -c 'umask 077; python3 -c "import os; print(os.urandom(32).hex())" >/tmp/bad.key &&
 	sed "s|^key_file .*|key_file /tmp/bad.key|" /etc/kerrighed/cluster.conf >/tmp/bad.conf'
-nexec 1 --timeout 60 -- modprobe krg_comm && kc 1 start /tmp/bad.conf || die "cannot start node 1"
+comm_start -c /tmp/bad.conf 1 || die "cannot start node 1"
 comm_start 3 || die "cannot restart node 3"
 rejected() { [ "$(stat_of 2 1 auth_failures)" -gt 0 ] && [ "$(stat_of 3 1 auth_failures)" -gt 0 ]; }
 if wait_until 30 "nodes 2 and 3 reject node 1" rejected &&
@@ -60,7 +60,7 @@ fi
 SEERS="2 3" wait_until 30 "2 and 3 see each other" all_see present 2 3 &&
 	tap_ok "nodes with the right key still connect" || tap_fail "right-key nodes connect"
 
-nexec 1 --timeout 60 -- rmmod krg_comm
+comm_stop 1
 comm_start 1 || die "cannot restart node 1"
 if wait_until 30 "all present" all_see_present && kc 1 add "1-$NODES" &&
 	wait_until 20 "all online" all_see online $(all_nodes); then

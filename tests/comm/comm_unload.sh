@@ -3,10 +3,11 @@
 #
 # Unloading krg_comm with live sessions and calls in flight: a member that
 # unloads tells the others, which see it leave (not fail) and end the calls
-# pending on it at once; rmmod on the
-# called node and on the calling node (while its netlink test is running)
-# ends promptly and cleanly, the callers get errors instead of hanging, the
-# kernel logs stay clean; then 5 load/configure/form/unload cycles.
+# pending on it at once; rmmod on the called node and on the calling node
+# (the test module krg_comm_test first, while its netlink run is in
+# progress, then krg_comm) ends promptly and cleanly, the callers get
+# errors instead of hanging, the kernel logs stay clean; then 5
+# load/configure/form/unload cycles.
 set -u
 . "$KRG_TOP/tests/lib/krg.sh"
 . "$KRG_TOP/tests/comm/lib.sh"
@@ -32,7 +33,7 @@ cpid=$!
 calling3() { [ "$(stat_of 1 3 tx_frames)" -gt 500 ]; }
 wait_until 30 "calls to node 3" calling3 || log "no traffic to node 3"
 t0=$(now_ms)
-nexec 3 --timeout 60 -- rmmod krg_comm || log "rmmod on node 3 failed"
+comm_stop 3 || log "rmmod on node 3 failed"
 gone() { local s; for n in 1 2; do s=$(kc "$n" state 3); case $s in present|absent) ;; *) return 1 ;; esac; done; }
 if wait_until 10 "node 3 out on nodes 1 and 2" gone; then
 	seen=$(( $(now_ms) - t0 ))
@@ -69,13 +70,13 @@ busy() { [ "$(stat_of 1 2 rx_frames)" -gt 2000 ] && [ "$(stat_of 1 3 tx_bytes)" 
 wait_until 60 "traffic to nodes 2 and 3" busy || log "traffic did not start"
 
 t0=$(now_ms)
-if nexec 2 --timeout 60 -- rmmod krg_comm; then
+if comm_stop 2; then
 	tap_ok "rmmod on the called node with calls in flight ($(( $(now_ms) - t0 )) ms)"
 else
 	tap_fail "rmmod on the called node"
 fi
 t0=$(now_ms)
-if nexec 1 --timeout 60 -- rmmod krg_comm; then
+if comm_stop 1; then
 	tap_ok "rmmod on the calling node while its calls run ($(( $(now_ms) - t0 )) ms)"
 else
 	tap_fail "rmmod on the calling node"
@@ -103,7 +104,7 @@ for i in 1 2 3 4 5; do
 	comm_form || { ok=0; log "cycle $i: cluster did not form"; break; }
 	kc 1 test echo 2 1000 10 >/dev/null || { ok=0; log "cycle $i: echo failed"; }
 	for n in $(all_nodes); do
-		nexec "$n" --timeout 60 -- rmmod krg_comm || { ok=0; log "cycle $i: node$n rmmod failed"; }
+		comm_stop "$n" || { ok=0; log "cycle $i: node$n rmmod failed"; }
 	done
 done
 [ $ok = 1 ] && tap_ok "5 x load, configure, form, call, unload" || tap_fail "load/unload cycles"

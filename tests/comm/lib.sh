@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Helpers for the krg_comm suite.  Source after tests/lib/krg.sh.
-# The suite drives krg_comm with its own small netlink client (krgcomm, built
-# from krgcomm.c) so it depends on nothing but the uapi header.
+# The suite drives krg_comm, and the test RPC service of the test module
+# krg_comm_test (tests/comm/rpc_test), with krgcomm, a thin command-line
+# shell over libkrg (krgcomm.c).
 
 KC=/krg/tests/comm/krgcomm
 
@@ -15,11 +16,12 @@ kc() {
 	nexec "$n" --timeout 120 -- "$KC" "$@"
 }
 
-# Every project module out of every node (upper modules first).
+# Every project module out of every node (test modules, then upper modules first).
 comm_reset() {
 	local n m mods
 	mods=$(reverse $(krg_load_order 2>/dev/null))
 	for n in $(all_nodes); do
+		krg_unload_test_modules "$n"
 		for m in $mods; do
 			nexec "$n" --timeout 60 -- sh -c "! grep -q '^$m ' /proc/modules || rmmod $m" >/dev/null 2>&1
 		done
@@ -27,9 +29,19 @@ comm_reset() {
 	return 0
 }
 
-# comm_start N: load krg_comm in node N and configure it from cluster.conf.
+# comm_start [-c CONF] N: load krg_comm with the test RPC service
+# (krg_comm_test pulls krg_comm in) in node N and configure it from
+# cluster.conf (or CONF).
 comm_start() {
-	nexec "$1" --timeout 60 -- modprobe krg_comm && kc "$1" start
+	local conf=
+	[ "$1" = -c ] && { conf=$2; shift 2; }
+	nexec "$1" --timeout 60 -- modprobe krg_comm_test && kc "$1" start $conf
+}
+
+# comm_stop N: unload krg_comm in node N (the test service first): it
+# leaves the cluster cleanly.  Fails if a module stays.
+comm_stop() {
+	nexec "$1" --timeout 60 -- sh -c 'rmmod krg_comm_test && rmmod krg_comm'
 }
 
 # state_is N ID STATE: node N sees node ID in STATE.

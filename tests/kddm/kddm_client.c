@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kddm_client: the test suite's client of the "krg_kddm" generic netlink
- * family (libnl-genl-3).
+ * kddm_client: the kddm suite's command-line client of the test module's
+ * family "krg_kddm_test" (create, destroy, op, history, loop, values, raw)
+ * and of krg_kddm's own (sets), a thin shell over libkrg.
  *
  *   kddm_client [-j] create SET OBJSIZE [POLICY] [ON_FAILURE]
  *            POLICY id|hash|creator|N, ON_FAILURE recreate|lost|N
@@ -23,9 +24,10 @@
  *            READ objects FIRST..FIRST+NOBJ-1: one line "OBJ VALUE" each
  *            ("OBJ ERRNAME" if the read failed, "OBJ VALUE torn" if the
  *            bytes did not match the counter); exit 1 if any did
- *   kddm_client raw CMD [dump] [ATTR:TYPE:VALUE...]
- *            any request; TYPE u8 u16 u32 u64 str flag bin(hex); prints
- *            "errno=N error=NAME msg=..." and exits 0 if the kernel answered
+ *   kddm_client raw [@FAMILY] CMD [dump] [ATTR:TYPE:VALUE...]
+ *            any request to krg_kddm_test (or FAMILY); TYPE u8 u16 u32 u64
+ *            str flag bin(hex); prints "errno=N error=NAME msg=..." and
+ *            exits 0 if the kernel answered
  *   kddm_client node                 this node's id (krg.node= on the command line)
  *
  * Errors print "Error: <extack message or strerror>." on stderr, and
@@ -42,11 +44,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "kddm_nl.h"
+#include "krg_test.h"
+
+#define MAX_RAW_ATTRS 64
 
 static int json;
-static struct kddm_nl *nl;
+static struct krg_handle *nl;
+
+/* "EIO" for 5 or -5. */
+static const char *errno_name(int e)
+{
+	const char *name = strerrorname_np(e < 0 ? -e : e);
+
+	return e == 0 ? "0" : name ? name : "E?";
+}
+
+/* CLOCK_MONOTONIC_RAW in nanoseconds. */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 static int usage(void)
 {
@@ -54,13 +76,13 @@ static int usage(void)
 	return 2;
 }
 
-static int failed(const struct kddm_err *err)
+static int failed(const struct krg_err *err)
 {
-	const char *m = kddm_err_str(err);
+	const char *m = krg_err_str(err);
 	size_t n = strlen(m);
 
 	/* stdout first: "error=" leads when both streams go to one place */
-	printf("error=%s errno=%d extack=%d\n", kddm_errno_name(err->code), -err->code,
+	printf("error=%s errno=%d extack=%d\n", errno_name(err->code), -err->code,
 	       err->msg[0] ? 1 : 0);
 	fflush(stdout);
 	fprintf(stderr, "Error: %s%s\n", m, n && m[n - 1] == '.' ? "" : ".");
@@ -109,7 +131,7 @@ static int cmd_create(int argc, char **argv)
 {
 	static const char *const policies[] = { "id", "hash", "creator" };
 	static const char *const failures[] = { "recreate", "lost" };
-	struct kddm_err err;
+	struct krg_err err;
 	uint32_t set, size;
 	int policy = -1, onf = -1;
 
@@ -119,29 +141,29 @@ static int cmd_create(int argc, char **argv)
 		return 2;
 	if (argc > 3 && (onf = parse_enum(argv[3], failures, 2)) < -1)
 		return 2;
-	if (kddm_set_create(nl, set, size, policy, onf, &err))
+	if (krg_kddm_test_set_create(nl, set, size, policy, onf, &err))
 		return failed(&err);
 	return 0;
 }
 
 static int cmd_destroy(int argc, char **argv)
 {
-	struct kddm_err err;
+	struct krg_err err;
 	uint32_t set;
 
 	if (argc < 1 || parse_u32(argv[0], &set))
 		return usage();
-	if (kddm_set_destroy(nl, set, &err))
+	if (krg_kddm_test_set_destroy(nl, set, &err))
 		return failed(&err);
 	return 0;
 }
 
-static void print_reply(const struct kddm_reply *r)
+static void print_reply(const struct krg_kddm_test_reply *r)
 {
 	static const struct { int attr; const char *name; } f[] = {
-		{ KRG_KDDM_A_VALUE, "value" }, { KRG_KDDM_A_HOPS, "hops" },
-		{ KRG_KDDM_A_ELAPSED_NS, "elapsed_ns" }, { KRG_KDDM_A_EPOCH, "epoch" },
-		{ KRG_KDDM_A_CONSISTENT, "consistent" }, { KRG_KDDM_A_MSGS, "msgs" },
+		{ KRG_KDDM_TEST_A_VALUE, "value" }, { KRG_KDDM_TEST_A_HOPS, "hops" },
+		{ KRG_KDDM_TEST_A_ELAPSED_NS, "elapsed_ns" }, { KRG_KDDM_TEST_A_EPOCH, "epoch" },
+		{ KRG_KDDM_TEST_A_CONSISTENT, "consistent" }, { KRG_KDDM_TEST_A_MSGS, "msgs" },
 	};
 	unsigned int i, n = 0;
 
@@ -152,11 +174,11 @@ static void print_reply(const struct kddm_reply *r)
 		if (!(r->has & (1ULL << f[i].attr)))
 			continue;
 		switch (f[i].attr) {
-		case KRG_KDDM_A_VALUE: v = r->value; break;
-		case KRG_KDDM_A_HOPS: v = r->hops; break;
-		case KRG_KDDM_A_ELAPSED_NS: v = r->elapsed_ns; break;
-		case KRG_KDDM_A_EPOCH: v = r->epoch; break;
-		case KRG_KDDM_A_CONSISTENT: v = r->consistent; break;
+		case KRG_KDDM_TEST_A_VALUE: v = r->value; break;
+		case KRG_KDDM_TEST_A_HOPS: v = r->hops; break;
+		case KRG_KDDM_TEST_A_ELAPSED_NS: v = r->elapsed_ns; break;
+		case KRG_KDDM_TEST_A_EPOCH: v = r->epoch; break;
+		case KRG_KDDM_TEST_A_CONSISTENT: v = r->consistent; break;
 		default: v = r->msgs; break;
 		}
 		if (json)
@@ -169,14 +191,14 @@ static void print_reply(const struct kddm_reply *r)
 
 static int cmd_op(int argc, char **argv)
 {
-	struct kddm_op_args a = { 0 };
-	struct kddm_reply r;
-	struct kddm_err err;
+	struct krg_kddm_test_args a = { 0 };
+	struct krg_kddm_test_reply r;
+	struct krg_err err;
 	int op;
 
 	if (argc < 3 || parse_u32(argv[0], &a.set) || parse_u64(argv[1], &a.obj))
 		return usage();
-	op = kddm_op_parse(argv[2]);
+	op = krg_kddm_test_op_parse(argv[2]);
 	if (op < 0) {
 		fprintf(stderr, "Error: unknown operation \"%s\".\n", argv[2]);
 		return 2;
@@ -185,19 +207,19 @@ static int cmd_op(int argc, char **argv)
 	if (argc > 3 && strcmp(argv[3], "-")) {
 		if (parse_u64(argv[3], &a.value))
 			return 2;
-		a.give |= KDDM_GIVE_VALUE;
+		a.give |= KRG_KDDM_TEST_GIVE_VALUE;
 	}
 	if (argc > 4 && strcmp(argv[4], "-")) {
 		if (parse_u32(argv[4], &a.count))
 			return 2;
-		a.give |= KDDM_GIVE_COUNT;
+		a.give |= KRG_KDDM_TEST_GIVE_COUNT;
 	}
 	if (argc > 5 && strcmp(argv[5], "-")) {
 		if (parse_u32(argv[5], &a.node))
 			return 2;
-		a.give |= KDDM_GIVE_NODE;
+		a.give |= KRG_KDDM_TEST_GIVE_NODE;
 	}
-	if (kddm_op(nl, &a, &r, &err))
+	if (krg_kddm_test_op(nl, &a, &r, &err))
 		return failed(&err);
 	print_reply(&r);
 	return 0;
@@ -205,7 +227,7 @@ static int cmd_op(int argc, char **argv)
 
 static int nsets;
 
-static int print_set(const struct kddm_set_info *s, void *arg)
+static int print_set(const struct krg_kddm_set_info *s, void *arg)
 {
 	unsigned int i;
 	int a, n = 0;
@@ -213,7 +235,7 @@ static int print_set(const struct kddm_set_info *s, void *arg)
 	(void)arg;
 	printf(json ? "%s{" : "", nsets++ ? "," : "");
 	for (a = 1; a <= KRG_KDDM_A_MAX; a++) {
-		const char *name = kddm_attr_name(a);
+		const char *name = krg_kddm_attr_name(a);
 		const uint64_t *arr = NULL;
 		unsigned int len = 0;
 
@@ -235,7 +257,7 @@ static int print_set(const struct kddm_set_info *s, void *arg)
 			printf(json ? "{" : "");
 			for (i = 1; i < KRG_KDDM_MSG_TYPES; i++)
 				printf(json ? "%s\"%s\":%" PRIu64 : "%s%s:%" PRIu64,
-				       i > 1 ? "," : "", kddm_msg_name(i), arr[i]);
+				       i > 1 ? "," : "", krg_kddm_msg_name(i), arr[i]);
 			printf(json ? "}" : "");
 			continue;
 		default:
@@ -253,14 +275,22 @@ static int print_set(const struct kddm_set_info *s, void *arg)
 
 static int cmd_sets(int argc, char **argv)
 {
-	struct kddm_err err;
+	struct krg_err err;
 	uint32_t set = 0;
 	int ret;
 
 	if (argc > 0 && parse_u32(argv[0], &set))
 		return 2;
 	printf(json ? "[" : "");
-	ret = kddm_sets(nl, argc == 0, set, print_set, NULL, &err);
+	if (argc == 0) {
+		ret = krg_kddm_sets_dump(nl, print_set, NULL, &err);
+	} else {
+		struct krg_kddm_set_info s;
+
+		ret = krg_kddm_set_get(nl, set, &s, &err);
+		if (!ret)
+			print_set(&s, NULL);
+	}
 	printf(json ? "]\n" : "");
 	fflush(stdout);
 	if (ret)
@@ -307,10 +337,10 @@ static int cmd_node(void)
 static int cmd_history(int argc, char **argv)
 {
 	uint32_t set, nobj, nops, wpct, seed, proc = 0, node = node_id(), i;
-	struct kddm_op_args a = { 0 };
+	struct krg_kddm_test_args a = { 0 };
 	uint64_t counter = 0, t0, t1;
-	struct kddm_reply r;
-	struct kddm_err err;
+	struct krg_kddm_test_reply r;
+	struct krg_err err;
 	unsigned int errors = 0;
 	FILE *f;
 
@@ -335,25 +365,25 @@ static int cmd_history(int argc, char **argv)
 
 		a.obj = next_rand() % nobj;
 		a.op = write ? KRG_KDDM_TEST_WRITE : KRG_KDDM_TEST_READ;
-		a.give = write ? KDDM_GIVE_VALUE : 0;
+		a.give = write ? KRG_KDDM_TEST_GIVE_VALUE : 0;
 		if (write)
 			a.value = (uint64_t)node << 40 | (uint64_t)proc << 32 | ++counter;
-		t0 = kddm_now_ns();
-		ret = kddm_op(nl, &a, &r, &err);
-		t1 = kddm_now_ns();
+		t0 = now_ns();
+		ret = krg_kddm_test_op(nl, &a, &r, &err);
+		t1 = now_ns();
 		if (ret) {
 			errors++;
 			if (write)
 				fprintf(f, "%u %u %" PRIu64 " W %" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n",
-					node, proc, a.obj, a.value, t0, t1, kddm_errno_name(ret));
+					node, proc, a.obj, a.value, t0, t1, errno_name(ret));
 			else
 				fprintf(f, "%u %u %" PRIu64 " R - %" PRIu64 " %" PRIu64 " %s\n",
-					node, proc, a.obj, t0, t1, kddm_errno_name(ret));
+					node, proc, a.obj, t0, t1, errno_name(ret));
 			continue;
 		}
 		fprintf(f, "%u %u %" PRIu64 " %c %" PRIu64 " %" PRIu64 " %" PRIu64 " ok\n",
 			node, proc, a.obj, write ? 'W' : 'R', write ? a.value : r.value, t0, t1);
-		if (!write && (r.has & (1ULL << KRG_KDDM_A_CONSISTENT)) && !r.consistent)
+		if (!write && (r.has & (1ULL << KRG_KDDM_TEST_A_CONSISTENT)) && !r.consistent)
 			fprintf(f, "# inconsistent object: obj %" PRIu64 " value %" PRIu64 "\n",
 				a.obj, r.value);
 	}
@@ -369,30 +399,30 @@ static int cmd_loop(int argc, char **argv)
 {
 	uint32_t set, nobj, nops, seed = 0, i, max_hops = 0;
 	uint64_t hist[KRG_KDDM_CHAIN_HIST] = { 0 }, msgs = 0, t0, inconsistent = 0;
-	struct kddm_op_args a = { 0 };
-	struct kddm_reply r;
-	struct kddm_err err, first = { 0 };
+	struct krg_kddm_test_args a = { 0 };
+	struct krg_kddm_test_reply r;
+	struct krg_err err, first = { 0 };
 	unsigned int errors = 0;
 	int op;
 
 	if (argc < 4 || parse_u32(argv[0], &set) || parse_u32(argv[1], &nobj) ||
 	    parse_u32(argv[2], &nops) || !nobj || (argc > 4 && parse_u32(argv[4], &seed)))
 		return usage();
-	op = kddm_op_parse(argv[3]);
+	op = krg_kddm_test_op_parse(argv[3]);
 	if (op < 0)
 		return usage();
 	if (argc > 5) {
 		if (parse_u64(argv[5], &a.value))
 			return 2;
-		a.give |= KDDM_GIVE_VALUE;
+		a.give |= KRG_KDDM_TEST_GIVE_VALUE;
 	}
 	rng = (uint64_t)seed * 0x9E3779B97F4A7C15ULL + node_id() * 7919ULL + 1;
 	a.set = set;
 	a.op = (uint32_t)op;
-	t0 = kddm_now_ns();
+	t0 = now_ns();
 	for (i = 0; i < nops; i++) {
 		a.obj = seed ? next_rand() % nobj : i % nobj;
-		if (kddm_op(nl, &a, &r, &err)) {
+		if (krg_kddm_test_op(nl, &a, &r, &err)) {
 			if (!errors++)
 				first = err;
 			continue;
@@ -401,27 +431,27 @@ static int cmd_loop(int argc, char **argv)
 		if (r.hops > max_hops)
 			max_hops = r.hops;
 		hist[r.hops < KRG_KDDM_CHAIN_HIST ? r.hops : KRG_KDDM_CHAIN_HIST - 1]++;
-		if ((r.has & (1ULL << KRG_KDDM_A_CONSISTENT)) && !r.consistent)
+		if ((r.has & (1ULL << KRG_KDDM_TEST_A_CONSISTENT)) && !r.consistent)
 			inconsistent++;
 	}
 	printf("ops=%u errors=%u first_error=%s elapsed_ns=%" PRIu64 " max_hops=%u msgs=%" PRIu64
 	       " inconsistent=%" PRIu64 " hops_hist=",
-	       nops, errors, errors ? kddm_errno_name(first.code) : "0", kddm_now_ns() - t0,
+	       nops, errors, errors ? errno_name(first.code) : "0", now_ns() - t0,
 	       max_hops, msgs, inconsistent);
 	for (i = 0; i < KRG_KDDM_CHAIN_HIST; i++)
 		printf("%s%" PRIu64, i ? "," : "", hist[i]);
 	printf("\n");
 	if (errors)
-		fprintf(stderr, "Error: %s (first of %u errors).\n", kddm_err_str(&first), errors);
+		fprintf(stderr, "Error: %s (first of %u errors).\n", krg_err_str(&first), errors);
 	return errors || inconsistent ? 1 : 0;
 }
 
 static int cmd_values(int argc, char **argv)
 {
-	struct kddm_op_args a = { .op = KRG_KDDM_TEST_READ };
+	struct krg_kddm_test_args a = { .op = KRG_KDDM_TEST_READ };
 	uint64_t first = 0, i, n;
-	struct kddm_reply r;
-	struct kddm_err err;
+	struct krg_kddm_test_reply r;
+	struct krg_err err;
 	int bad = 0;
 
 	if (argc < 2 || parse_u32(argv[0], &a.set) || parse_u64(argv[1], &n) ||
@@ -429,10 +459,10 @@ static int cmd_values(int argc, char **argv)
 		return usage();
 	for (i = first; i < first + n; i++) {
 		a.obj = i;
-		if (kddm_op(nl, &a, &r, &err)) {
-			printf("%" PRIu64 " %s\n", i, kddm_errno_name(err.code));
+		if (krg_kddm_test_op(nl, &a, &r, &err)) {
+			printf("%" PRIu64 " %s\n", i, errno_name(err.code));
 			bad = 1;
-		} else if ((r.has & (1ULL << KRG_KDDM_A_CONSISTENT)) && !r.consistent) {
+		} else if ((r.has & (1ULL << KRG_KDDM_TEST_A_CONSISTENT)) && !r.consistent) {
 			printf("%" PRIu64 " %" PRIu64 " torn\n", i, r.value);
 			bad = 1;
 		} else {
@@ -442,68 +472,40 @@ static int cmd_values(int argc, char **argv)
 	return bad;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int cmd_raw(int argc, char **argv)
 {
-	static struct kddm_raw_attr attrs[64];
-	static uint8_t bins[64][256];
-	static const char *const kinds[] = { "u8", "u16", "u32", "u64", "str", "flag", "bin" };
-	struct kddm_err err;
+	static struct krg_raw_attr attrs[MAX_RAW_ATTRS];
+	const char *family = KRG_KDDM_TEST_GENL_NAME;
+	struct krg_err err;
 	uint32_t cmd;
 	bool dump = false;
 	int i, n = 0, ret;
 
-	if (argc < 1 || parse_u32(argv[0], &cmd))
+	if (argc > 0 && argv[0][0] == '@') {
+		family = argv[0] + 1;
+		argc--;
+		argv++;
+	}
+	if (argc < 1 || parse_u32(argv[0], &cmd) || cmd > 255)
 		return usage();
-	for (i = 1; i < argc && n < 64; i++) {
-		char type[16], val[512] = "";
-		int attr, k;
-
+	for (i = 1; i < argc && n < MAX_RAW_ATTRS; i++) {
 		if (!strcmp(argv[i], "dump")) {
 			dump = true;
 			continue;
 		}
-		if (sscanf(argv[i], "%d:%15[^:]:%511s", &attr, type, val) < 2)
+		if (krg_raw_attr_parse(argv[i], &attrs[n++], &err)) {
+			fprintf(stderr, "Error: %s.\n", krg_err_str(&err));
 			return usage();
-		for (k = 0; k < 7 && strcmp(type, kinds[k]); k++)
-			;
-		if (k == 7)
-			return usage();
-		attrs[n].type = attr;
-		attrs[n].kind = (enum kddm_raw_type)k;
-		if (k <= RAW_U64) {
-			if (parse_u64(val, &attrs[n].num))
-				return 2;
-		} else if (k == RAW_STR) {
-			attrs[n].data = strdup(val);
-		} else if (k == RAW_BIN) {
-			size_t len = strlen(val) / 2, j;
-
-			for (j = 0; j < len && j < sizeof(bins[n]); j++)
-				bins[n][j] = (uint8_t)(hexval(val[2 * j]) << 4 | hexval(val[2 * j + 1]));
-			attrs[n].data = bins[n];
-			attrs[n].len = (int)j;
 		}
-		n++;
 	}
-	ret = kddm_raw(nl, (int)cmd, dump, attrs, n, &err);
-	printf("errno=%d error=%s msg=%s\n", -ret, kddm_errno_name(ret), ret ? err.msg : "");
+	ret = krg_raw_request(nl, family, (uint8_t)cmd, dump, attrs, n, &err);
+	printf("errno=%d error=%s msg=%s\n", -ret, errno_name(ret), ret ? err.msg : "");
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct kddm_err err;
+	struct krg_err err;
 	const char *cmd;
 
 	if (argc > 1 && !strcmp(argv[1], "-j")) {
@@ -516,7 +518,7 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (!strcmp(cmd, "node"))
 		return cmd_node();
-	if (kddm_open(&nl, &err)) {
+	if (krg_open(&nl, &err)) {
 		failed(&err);
 		return 1;
 	}

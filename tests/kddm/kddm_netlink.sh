@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The krg_kddm netlink interface refuses what it must: TEST_* commands from
-# a non-root user (EPERM), malformed requests (EINVAL, or ERANGE for an
+# The krg_kddm netlink interface and the test module's krg_kddm_test refuse
+# what they must: the test commands from a non-root user (EPERM), malformed requests (EINVAL, or ERANGE for an
 # integer out of its policy range as netlink reports it, each with an extack
 # message that the client prints as "Error: ..."), unknown sets (ENOENT),
 # an existing set (EEXIST); and it still accepts the limits themselves.
@@ -44,10 +44,11 @@ raw_rejects() {
 
 T=$KDDM_TEST_BASE
 unused=$((T + KDDM_SLICE * 64 + 63))
-CMD_SET_GET=1 CMD_CREATE=2 CMD_DESTROY=3 CMD_OP=4
-A_SET_ID=2 A_OBJ_SIZE=4 A_OBJ_ID=25 A_TEST_OP=26 A_COUNT=28
+# tests/include/krg_kddm_test.h (kddm_client raw goes to krg_kddm_test)
+CMD_CREATE=1 CMD_DESTROY=2 CMD_OP=3
+A_SET_ID=2 A_OBJ_SIZE=3 A_OBJ_ID=6 A_TEST_OP=7 A_COUNT=9
 
-tap_plan 27
+tap_plan 28
 kddm_form || die "cluster with krg_kddm did not form"
 new_set S 64 || die "cannot create a set"
 kc 1 op "$S" 0 write 7 >/dev/null || die "cannot write"
@@ -86,6 +87,14 @@ tap_check "SET_GET of an unknown set: ENOENT" rejects ENOENT sets "$unused"
 tap_check "TEST_OP on an unknown set: ENOENT" rejects ENOENT op "$unused" 0 read
 tap_check "TEST_SET_DESTROY of an unknown set: ENOENT" rejects ENOENT destroy "$unused"
 tap_check "create an existing set: EEXIST" rejects EEXIST create "$S" 64
+# krg_kddm's own family kept SET_GET only (TEST_OP was its command 4).
+no_test_cmd() {
+	local out
+	out=$(kc 1 raw @krg_kddm 4 $A_SET_ID:u32:"$S" 2>&1)
+	log "raw @krg_kddm 4: $out"
+	grep -q "^errno=95 error=EOPNOTSUPP" <<<"$out"
+}
+tap_check "krg_kddm has no test command (4: EOPNOTSUPP)" no_test_cmd
 limits() {
 	local id=$((T + KDDM_SLICE * 64 + 62)) out
 	kc 1 destroy "$id" >/dev/null 2>&1

@@ -5,9 +5,11 @@
 #
 # The cluster is formed the way an operator does it (krgadm node start +
 # krgadm nodes add, from tests/krgadm/lib.sh) with krg_comm and krg_kddm
-# loaded; a script that finds it already formed reuses it.  Every script
-# takes its set ids from its own slice of the test range
-# [KRG_KDDM_TEST_BASE, + KRG_KDDM_TEST_MAX) and destroys its sets on exit.
+# loaded, and the test module krg_kddm_test (the test IO linker and the
+# commands that drive it) on every node; a script that finds it already
+# formed reuses it.  Every script takes its set ids from its own slice of
+# the test range [KRG_KDDM_TEST_BASE, + KRG_KDDM_TEST_MAX) and destroys its
+# sets on exit.
 
 . "$KRG_TOP/tests/krgadm/lib.sh"
 
@@ -16,14 +18,17 @@ KCLOCK=/krg/tests/kddm/kddm_clock
 KDDM_TEST_BASE=$((0x8000))	# KRG_KDDM_TEST_BASE
 KDDM_TEST_MAX=$((0x1000))	# KRG_KDDM_TEST_MAX
 # KRG_KDDM_TEST_OBJ_MIN / _MAX, KRG_KDDM_TEST_MAX_COUNT, _MAX_HOLD_MS
+# (tests/include/krg_kddm_test.h)
 KDDM_OBJ_MIN=8
 KDDM_OBJ_MAX=65536
 KDDM_MAX_COUNT=10000000
 KDDM_MAX_HOLD_MS=10000
 
-# krgadm/lib.sh's node_start loads krg_comm only: we need krg_kddm too.
+# krgadm/lib.sh's node_start loads krg_comm only: we need krg_kddm and the
+# test module too.
 node_start() {
-	nexec "$1" --timeout 60 -- krgadm node start -m krg_comm,krg_kddm
+	nexec "$1" --timeout 60 -- krgadm node start -m krg_comm,krg_kddm &&
+		nexec "$1" --timeout 60 -- modprobe krg_kddm_test
 }
 
 # kc N ARGS...: kddm_client ARGS inside node N (bounded).
@@ -39,7 +44,8 @@ field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 kddm_loaded_everywhere() {
 	local n
 	for n in $(all_nodes); do
-		nexec "$n" --timeout 20 -- "$KC" sets >/dev/null 2>&1 || return 1
+		nexec "$n" --timeout 20 -- sh -c "grep -q '^krg_kddm_test ' /proc/modules &&
+			$KC sets >/dev/null" >/dev/null 2>&1 || return 1
 	done
 }
 
@@ -50,7 +56,7 @@ kddm_form() {
 	fi
 	krgadm_reset
 	form_cluster || return 1
-	wait_until 20 "krg_kddm on every node" kddm_loaded_everywhere
+	wait_until 20 "krg_kddm and krg_kddm_test on every node" kddm_loaded_everywhere
 }
 
 # --- sets ---------------------------------------------------------------------

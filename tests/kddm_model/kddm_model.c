@@ -56,7 +56,7 @@
 #define MAXN		8		/* nodes 1..MAXN */
 #define MAXC		4		/* clients per node */
 #define MAXK		4		/* objects */
-#define SET_ID		(KRG_KDDM_TEST_BASE + 1)
+#define SET_ID		(KRG_KDDM_DYNAMIC_BASE + 1)
 #define TRACE_RING	400
 #define TRACE_LEN	200
 
@@ -451,7 +451,7 @@ UNEXPECTED_CALL(void kddm_handoff_done(u32 src), "kddm_handoff_done")
 /* Only for a node that left (set->left): never in the model. */
 UNEXPECTED_CALL(void kddm_leave_wake(void), "kddm_leave_wake")
 UNEXPECTED_CALL(void kddm_hello(u32 src), "kddm_hello")
-UNEXPECTED_CALL(void kddm_memb_local(u32 node, u32 event), "kddm_memb_local")
+UNEXPECTED_CALL(void kddm_memb_local(u32 gone), "kddm_memb_local")
 UNEXPECTED_CALL(void kddm_set_remove_local(u32 id), "kddm_set_remove_local")
 UNEXPECTED_CALL(void kddm_left_grant(struct kddm_set *set, struct kddm_entry *e),
 		"kddm_left_grant")

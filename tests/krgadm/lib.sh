@@ -7,10 +7,11 @@
 all_nodes() { seq 1 "$NODES"; }
 
 # Every node back to "nothing of ours loaded" (errors ignored: a node may
-# already be clean).
+# already be clean).  Test modules sit on ours: they go first.
 krgadm_reset() {
 	local n
 	for n in $(all_nodes); do
+		krg_unload_test_modules "$n"
 		nexec "$n" --timeout 60 -- krgadm node stop >/dev/null 2>&1 ||
 			nexec "$n" --timeout 60 -- krgadm node stop >/dev/null 2>&1
 	done

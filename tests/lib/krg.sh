@@ -119,6 +119,23 @@ krg_load_order() {
 	} | tsort
 }
 
+# krg_test_module_names: the test modules (every .ko built under tests/),
+# one name a line.  They sit on the project's modules, so they go first.
+krg_test_module_names() {
+	local ko
+	for ko in "$KRG_TOP"/tests/*/*/*.ko; do
+		[ -e "$ko" ] && basename "$ko" .ko
+	done
+}
+
+# krg_unload_test_modules N: every loaded test module out of node N (one exec).
+krg_unload_test_modules() {
+	nexec "$1" --timeout 60 -- sh -c 'for m; do
+		! grep -q "^$m " /proc/modules || rmmod "$m"; done' sh $(krg_test_module_names) \
+		>/dev/null 2>&1
+	return 0
+}
+
 # krg_top_modules: modules no other project module depends on; loading
 # them with modprobe pulls in all the others.
 krg_top_modules() {

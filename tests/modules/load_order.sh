@@ -6,14 +6,16 @@
 # dependency order works and /sys/module/*/holders and /proc/modules show
 # that order; a held module refuses rmmod; rmmod in reverse order leaves
 # nothing (no debugfs directory either); modprobe of the top modules pulls
-# the whole chain and modprobe -r removes it.
+# the whole chain and modprobe -r removes it; the test modules (tests/*/)
+# load on top of ours and carry all the test code.
 set -u
 . "$KRG_TOP/tests/lib/krg.sh"
 
 mapfile -t order < <(krg_load_order)
 [ "${#order[@]}" -gt 0 ] || die "no modules found under modules/krg_*/ (or no load order)"
 log "load order: ${order[*]}"
-phases=(clean installed refuse-missing-deps load-in-order refuse-held-unload unload-reverse modprobe-chain)
+phases=(clean installed refuse-missing-deps load-in-order refuse-held-unload unload-reverse modprobe-chain
+	test-modules)
 tmp=$(mktemp -d)
 
 cleanup() {

@@ -83,6 +83,7 @@ static int parse_args(int argc, char **argv, struct caps_args *a)
 			a->show = true;
 		} else if (!strcmp(arg, "-j") || !strcmp(arg, "--json")) {
 			opt.json = true;
+			krg_out_json(true);
 		} else if (!strcmp(arg, "--") && i + 1 < argc && !a->list) {
 			a->list = argv[++i];
 		} else if (!a->list && arg[0] && (arg[0] != '-' || arg[1] != '-')) {
@@ -117,17 +118,17 @@ static int target(struct krg_proc_status *st, struct caps_args *a)
 
 static void show(uint32_t pid, const struct krg_caps *caps)
 {
-	struct record *r = record_new("caps");
+	struct krg_record *r = krg_record_new("caps");
 	struct krg_caps c = *caps;
 	char buf[256];
 	int s;
 
-	record_fmt(r, "pid", COL_NUM, "%u", pid);
+	krg_record_fmt(r, "pid", KRG_COL_NUM, "%u", pid);
 	for (s = 0; s < NR_SETS; s++) {
 		krg_cap_list_format(*set_of(&c, s), buf, sizeof(buf));
-		record_str(r, sets[s].key, buf);
+		krg_record_str(r, sets[s].key, buf);
 	}
-	record_print(r);
+	krg_record_print(r);
 }
 
 int cmd_caps(int argc, char **argv)
@@ -136,7 +137,7 @@ int cmd_caps(int argc, char **argv)
 	struct krg_proc_status st;
 	struct krg_caps caps;
 	struct krg_err err;
-	struct krg_proc *h;
+	struct krg_handle *h;
 	uint32_t list = 0, *set;
 	int ret;
 
@@ -154,7 +155,7 @@ int cmd_caps(int argc, char **argv)
 	if (ret || a.show) {
 		if (!ret)
 			show(a.pid, &caps);
-		krg_proc_close(h);
+		krg_close(h);
 		return ret;
 	}
 	set = set_of(&caps, a.set < 0 ? S_EFFECTIVE : a.set);
@@ -166,6 +167,6 @@ int cmd_caps(int argc, char **argv)
 		*set = list;
 	if (krg_proc_caps_set(h, a.pid, &caps, &err))
 		ret = fail_err(&err);
-	krg_proc_close(h);
+	krg_close(h);
 	return ret;
 }

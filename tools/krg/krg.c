@@ -114,14 +114,14 @@ uid_t priv_real_uid(void)
 	return real_uid;
 }
 
-int open_proc(struct krg_proc **h, struct krg_proc_status *st)
+int open_proc(struct krg_handle **h, struct krg_proc_status *st)
 {
 	struct krg_err err;
 
 	if (krg_proc_open(h, &err))
 		return fail_err(&err);
 	if (st && krg_proc_status(*h, st, &err)) {
-		krg_proc_close(*h);
+		krg_close(*h);
 		return fail_err(&err);
 	}
 	return 0;
@@ -145,6 +145,7 @@ int main(int argc, char **argv)
 	priv_init(first < argc && i < NR_COMMANDS && commands[i].setns);
 
 	opt.json = first > 1;
+	krg_out_json(opt.json);
 	if (first >= argc) {
 		if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 			usage(stdout);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * krg, the user's tool: what its commands share.  Tables and JSON go
- * through krgadm's print path (tools/krgadm/output.c, built in here), so
- * "krg ps" and "krgadm nodes status" render alike.
+ * through the tools' print path (libkrgout), so "krg ps" and "krgadm nodes
+ * status" render alike.
  */
 #ifndef _KRG_TOOL_H
 #define _KRG_TOOL_H
@@ -38,7 +38,7 @@ const char *saved_getenv(char **envp, const char *name);
 /* Opens krg_proc and reads this node's environment status, or prints why
  * not (returns EXIT_ERR).
  */
-int open_proc(struct krg_proc **h, struct krg_proc_status *st);
+int open_proc(struct krg_handle **h, struct krg_proc_status *st);
 
 int cmd_run(int argc, char **argv);
 int cmd_shell(int argc, char **argv);

@@ -14,12 +14,12 @@
 
 enum { C_PID, C_PPID, C_PGID, C_SID, C_NODE, C_USER, C_STATE, C_TIME, C_CMD, NR_COLS };
 
-static const struct col cols[NR_COLS] = {
-	[C_PID] = { "PID", COL_NUM, 0 },	[C_PPID] = { "PPID", COL_NUM, 0 },
-	[C_PGID] = { "PGID", COL_NUM, 0 },	[C_SID] = { "SID", COL_NUM, 0 },
-	[C_NODE] = { "NODE", COL_NUM, 0 },	[C_USER] = { "USER", COL_STR, 0 },
-	[C_STATE] = { "STATE", COL_STR, 0 },	[C_TIME] = { "TIME", COL_STR, 0 },
-	[C_CMD] = { "CMD", COL_STR, 0 },
+static const struct krg_col cols[NR_COLS] = {
+	[C_PID] = { "PID", KRG_COL_NUM, 0 },	[C_PPID] = { "PPID", KRG_COL_NUM, 0 },
+	[C_PGID] = { "PGID", KRG_COL_NUM, 0 },	[C_SID] = { "SID", KRG_COL_NUM, 0 },
+	[C_NODE] = { "NODE", KRG_COL_NUM, 0 },	[C_USER] = { "USER", KRG_COL_STR, 0 },
+	[C_STATE] = { "STATE", KRG_COL_STR, 0 },	[C_TIME] = { "TIME", KRG_COL_STR, 0 },
+	[C_CMD] = { "CMD", KRG_COL_STR, 0 },
 };
 
 /* ps's TIME: [DD-]HH:MM:SS of CPU time. */
@@ -28,10 +28,10 @@ static void cell_cpu_time(struct libscols_line *ln, uint64_t ns)
 	unsigned long long s = ns / 1000000000ULL;
 
 	if (s >= 86400)
-		cell_fmt(ln, C_TIME, "%llu-%02llu:%02llu:%02llu", s / 86400, s / 3600 % 24,
-			 s / 60 % 60, s % 60);
+		krg_cell_fmt(ln, C_TIME, "%llu-%02llu:%02llu:%02llu", s / 86400, s / 3600 % 24,
+			     s / 60 % 60, s % 60);
 	else
-		cell_fmt(ln, C_TIME, "%02llu:%02llu:%02llu", s / 3600, s / 60 % 60, s % 60);
+		krg_cell_fmt(ln, C_TIME, "%02llu:%02llu:%02llu", s / 3600, s / 60 % 60, s % 60);
 }
 
 /* argv joined by blanks, or [comm] for a process without one (a kernel
@@ -45,30 +45,30 @@ static void cell_cmd(struct libscols_line *ln, const struct krg_proc_info *p)
 	while (n && !p->cmdline[n - 1])
 		n--;
 	if (!n) {
-		cell_fmt(ln, C_CMD, "[%s]", p->comm);
+		krg_cell_fmt(ln, C_CMD, "[%s]", p->comm);
 		return;
 	}
 	for (i = 0; i < n; i++)
 		buf[i] = p->cmdline[i] ? p->cmdline[i] : ' ';
 	buf[n] = '\0';
-	cell_str(ln, C_CMD, buf);
+	krg_cell_str(ln, C_CMD, buf);
 }
 
 static int ps_row(const struct krg_proc_info *p, void *arg)
 {
-	struct libscols_line *ln = table_row(arg);
+	struct libscols_line *ln = krg_table_row(arg);
 	struct passwd *pw = getpwuid(p->uid);
 
-	cell_fmt(ln, C_PID, "%u", p->pid);
-	cell_fmt(ln, C_PPID, "%u", p->ppid);
-	cell_fmt(ln, C_PGID, "%u", p->pgid);
-	cell_fmt(ln, C_SID, "%u", p->sid);
-	cell_fmt(ln, C_NODE, "%u", p->node);
+	krg_cell_fmt(ln, C_PID, "%u", p->pid);
+	krg_cell_fmt(ln, C_PPID, "%u", p->ppid);
+	krg_cell_fmt(ln, C_PGID, "%u", p->pgid);
+	krg_cell_fmt(ln, C_SID, "%u", p->sid);
+	krg_cell_fmt(ln, C_NODE, "%u", p->node);
 	if (pw)
-		cell_str(ln, C_USER, pw->pw_name);
+		krg_cell_str(ln, C_USER, pw->pw_name);
 	else
-		cell_fmt(ln, C_USER, "%u", p->uid);
-	cell_fmt(ln, C_STATE, "%c", p->state);
+		krg_cell_fmt(ln, C_USER, "%u", p->uid);
+	krg_cell_fmt(ln, C_STATE, "%c", p->state);
 	cell_cpu_time(ln, p->cpu_time_ns);
 	cell_cmd(ln, p);
 	return 0;
@@ -104,7 +104,7 @@ int cmd_ps(int argc, char **argv)
 	struct libscols_table *tb;
 	struct krg_nodeset nodes;
 	struct krg_err err;
-	struct krg_proc *h;
+	struct krg_handle *h;
 	int c, ret;
 
 	opterr = 0;
@@ -112,6 +112,7 @@ int cmd_ps(int argc, char **argv)
 		switch (c) {
 		case 'j':
 			opt.json = true;
+			krg_out_json(true);
 			break;
 		case 'n':
 			if (krg_nodelist_parse(optarg, &nodes, &err))
@@ -133,13 +134,13 @@ int cmd_ps(int argc, char **argv)
 		return fail("unexpected argument \"%s\"", argv[optind]);
 	if (open_proc(&h, NULL))
 		return EXIT_ERR;
-	tb = table_new("processes", cols, NR_COLS);
+	tb = krg_table_new("processes", cols, NR_COLS);
 	ret = krg_proc_ps(h, &f, ps_row, tb, &err);
-	krg_proc_close(h);
+	krg_close(h);
 	if (ret) {
 		scols_unref_table(tb);
 		return fail_err(&err);
 	}
-	table_print(tb);
+	krg_table_print(tb);
 	return EXIT_OK;
 }

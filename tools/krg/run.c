@@ -109,26 +109,26 @@ const char *saved_getenv(char **envp, const char *name)
 static int enter_environment(void)
 {
 	struct krg_proc_status st, again;
-	struct krg_proc *h;
+	struct krg_handle *h;
 	struct krg_err err;
 	int pidfd, ret;
 
 	if (open_proc(&h, &st))
 		return EXIT_ERR;
 	if (st.env_state != KRG_PROC_ENV_READY || !st.init_pid) {
-		krg_proc_close(h);
+		krg_close(h);
 		return fail("node %u has no cluster environment (%s)", st.node_id,
 			    st.env_state != KRG_PROC_ENV_READY ?
 			    "krgd is not running: krgadm node start starts it" :
 			    "it is not visible from this PID namespace");
 	}
 	if (st.init_pid == 1) {		/* already inside */
-		krg_proc_close(h);
+		krg_close(h);
 		return 0;
 	}
 	pidfd = (int)syscall(SYS_pidfd_open, st.init_pid, 0);
 	ret = krg_proc_status(h, &again, &err);
-	krg_proc_close(h);
+	krg_close(h);
 	if (pidfd < 0)
 		return fail("cannot reach krginit (pid %u): %s", st.init_pid, strerror(errno));
 	if (ret || again.init_pid != st.init_pid) {

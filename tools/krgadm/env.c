@@ -41,7 +41,7 @@ static void krgd_path(char *buf, size_t len)
 }
 
 /* Waits (bounded) until STATUS says READY; 0 or an exit code. */
-static int wait_ready(struct krg_proc *h, struct krg_proc_status *st)
+static int wait_ready(struct krg_handle *h, struct krg_proc_status *st)
 {
 	double deadline = now_s() + READY_WAIT_S;
 	struct krg_err err;
@@ -63,7 +63,7 @@ int env_start(const struct krg_conf *conf)
 	struct krg_proc_status st;
 	struct krg_err err;
 	struct krg_caps caps;
-	struct krg_proc *h;
+	struct krg_handle *h;
 	char path[PATH_MAX];
 	int pid, ret;
 
@@ -77,7 +77,7 @@ int env_start(const struct krg_conf *conf)
 	/* before krgd: krginit and every job get these */
 	krg_conf_default_caps(conf->capabilities, &caps);
 	if (krg_proc_config_set(h, &caps, &err)) {
-		krg_proc_close(h);
+		krg_close(h);
 		return fail("cannot set the default capabilities: %s", krg_err_str(&err));
 	}
 	pid = krg_krgd_pid();
@@ -88,14 +88,14 @@ int env_start(const struct krg_conf *conf)
 		/* krgd returns once the environment is ready or says why not */
 		ret = run_prog(argv, false);
 		if (ret) {
-			krg_proc_close(h);
+			krg_close(h);
 			return ret < 0 ? fail("cannot run %s: %s", path, strerror(errno)) :
 				fail("krgd failed (exit %d); its log: %s", ret, KRGD_LOG_FILE);
 		}
 		pid = krg_krgd_pid();
 	}
 	ret = wait_ready(h, &st);
-	krg_proc_close(h);
+	krg_close(h);
 	if (!ret && !opt.json)
 		printf("cluster environment ready: krgd pid %d, krginit pid %u, PIDs %u-%u\n",
 		       pid, st.init_pid, st.pid_min, st.pid_max - 1);
@@ -120,14 +120,14 @@ static bool wait_exit(int pidfd, int ms)
 static void kill_environment(int krgd_fd)
 {
 	struct krg_proc_status st;
-	struct krg_proc *h;
+	struct krg_handle *h;
 	struct krg_err err;
 
 	pidfd_send_signal(krgd_fd, SIGKILL, NULL, 0);
 	if (!krg_proc_open(&h, &err)) {
 		if (!krg_proc_status(h, &st, &err) && st.init_pid)
 			kill((pid_t)st.init_pid, SIGKILL);
-		krg_proc_close(h);
+		krg_close(h);
 	}
 }
 
@@ -159,14 +159,14 @@ int env_stop(void)
 int env_leave_check(const struct krg_nodeset *set, bool kill_them)
 {
 	struct krg_err err;
-	struct krg_proc *h;
+	struct krg_handle *h;
 	int ret;
 
 	if (krg_proc_open(&h, &err))
 		/* no krg_proc here: no cluster processes anywhere */
 		return err.code == -ENOENT ? 0 : fail_err(&err);
 	ret = krg_proc_leave_check(h, set, kill_them, &err);
-	krg_proc_close(h);
+	krg_close(h);
 	return ret ? fail_err(&err) : 0;
 }
 
@@ -178,25 +178,25 @@ void env_check(struct libscols_table *tb, int *ret)
 	struct libscols_line *ln;
 	struct krg_proc_status st;
 	struct krg_err err;
-	struct krg_proc *h;
+	struct krg_handle *h;
 	char caps[160];
 	int pid;
 
 	if (krg_proc_open(&h, &err)) {
 		if (err.code == -ENOENT)
 			return;		/* the family row says absent */
-		ln = table_row(tb);
-		cell_str(ln, 0, "feature cluster environment");
-		cell_str(ln, 1, "unavailable");
-		cell_str(ln, 2, krg_err_str(&err));
+		ln = krg_table_row(tb);
+		krg_cell_str(ln, 0, "feature cluster environment");
+		krg_cell_str(ln, 1, "unavailable");
+		krg_cell_str(ln, 2, krg_err_str(&err));
 		*ret = EXIT_DEGRADED;
 		return;
 	}
-	ln = table_row(tb);
-	cell_str(ln, 0, "feature cluster environment");
+	ln = krg_table_row(tb);
+	krg_cell_str(ln, 0, "feature cluster environment");
 	if (krg_proc_status(h, &st, &err)) {
-		cell_str(ln, 1, "unavailable");
-		cell_str(ln, 2, krg_err_str(&err));
+		krg_cell_str(ln, 1, "unavailable");
+		krg_cell_str(ln, 2, krg_err_str(&err));
 		*ret = EXIT_DEGRADED;
 	} else {
 		char krgd[32] = "not running";
@@ -205,17 +205,18 @@ void env_check(struct libscols_table *tb, int *ret)
 		if (pid > 0)
 			snprintf(krgd, sizeof(krgd), "pid %d", pid);
 		krg_cap_list_format(st.default_caps.effective, caps, sizeof(caps));
-		cell_str(ln, 1, krg_env_state_name(st.env_state));
+		krg_cell_str(ln, 1, krg_env_state_name(st.env_state));
 		if (st.env_state == KRG_PROC_ENV_READY)
-			cell_fmt(ln, 2, "node %u, PIDs %u-%u, krgd %s, krginit pid %u, %u %s; %s%s",
-				 st.node_id, st.pid_min, st.pid_max - 1, krgd, st.init_pid,
-				 st.nr_local, st.nr_local == 1 ? "process" : "processes",
-				 "new jobs: ", caps[0] ? caps : "-");
+			krg_cell_fmt(ln, 2,
+				     "node %u, PIDs %u-%u, krgd %s, krginit pid %u, %u %s; %s%s",
+				     st.node_id, st.pid_min, st.pid_max - 1, krgd, st.init_pid,
+				     st.nr_local, st.nr_local == 1 ? "process" : "processes",
+				     "new jobs: ", caps[0] ? caps : "-");
 		else
-			cell_fmt(ln, 2, "node %u, krgd %s; new jobs: %s", st.node_id, krgd,
-				 caps[0] ? caps : "-");
+			krg_cell_fmt(ln, 2, "node %u, krgd %s; new jobs: %s", st.node_id, krgd,
+				     caps[0] ? caps : "-");
 		if (st.env_state != KRG_PROC_ENV_READY)
 			*ret = EXIT_DEGRADED;
 	}
-	krg_proc_close(h);
+	krg_close(h);
 }

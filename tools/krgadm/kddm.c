@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * krgadm kddm status: the KDDM sets of this node and their statistics, from
- * the "krg_kddm" generic netlink family (SET_GET dump).
+ * the "krg_kddm" generic netlink family (SET_GET dump, libkrg).
  *
  * The text table shows the main counters; -j gives every attribute, with the
  * per-message counters as {"read_req": N, ...} objects and the forwarding
@@ -9,213 +9,40 @@
  * bucket counts longer chains).  Both go through libsmartcols: a cell of a
  * JSON number column is printed verbatim, which carries these two.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <linux/netlink.h>
-#include <netlink/netlink.h>
-#include <netlink/genl/genl.h>
-#include <netlink/genl/ctrl.h>
-#include <linux/krg_kddm.h>
 
 #include "krgadm.h"
-#include "kddm_names.h"
-
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
 
 #define MAX_SETS 4096
 
-struct kddm_set_stat {
-	uint64_t has;				/* bit (1 << attr) per attribute */
-	uint64_t v[KRG_KDDM_A_MAX + 1];
-	char linker[32];
-	uint64_t chain[KRG_KDDM_CHAIN_HIST];
-	uint64_t tx[KRG_KDDM_MSG_TYPES], rx[KRG_KDDM_MSG_TYPES];
-};
-
-struct dump {
-	struct kddm_set_stat *sets;
+struct sets {
+	struct krg_kddm_set_info *s;
 	int n;
-	int status;			/* 1 running, 0 done, <0 -errno */
-	char msg[256];			/* extack */
 };
 
-
-static void le64s(struct nlattr *a, uint64_t *out, unsigned int n)
+static int collect_set(const struct krg_kddm_set_info *s, void *arg)
 {
-	unsigned int i, have = (unsigned int)nla_len(a) / 8;
-	const uint8_t *p = nla_data(a);
-	int b;
+	struct sets *d = arg;
 
-	for (i = 0; i < n && i < have; i++)
-		for (out[i] = 0, b = 7; b >= 0; b--)
-			out[i] = out[i] << 8 | p[8 * i + (unsigned int)b];
+	if (d->n < MAX_SETS)
+		d->s[d->n++] = *s;
+	return 0;
 }
 
-static int set_cb(struct nl_msg *msg, void *arg)
+/* Every set of this node, into d->s (d->n of them). */
+static int load_sets(struct sets *d)
 {
-	struct nlattr *tb[KRG_KDDM_A_MAX + 1];
-	struct dump *d = arg;
-	struct kddm_set_stat *s;
-	int i;
+	struct krg_err err = { 0 };
+	struct krg_handle *h;
+	int ret;
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, KRG_KDDM_A_MAX, NULL) < 0 || d->n == MAX_SETS)
-		return NL_OK;
-	s = &d->sets[d->n++];
-	memset(s, 0, sizeof(*s));
-	for (i = 1; i <= KRG_KDDM_A_MAX; i++) {
-		struct nlattr *a = tb[i];
-
-		if (!a)
-			continue;
-		s->has |= 1ULL << i;
-		if (i == KRG_KDDM_A_LINKER)
-			snprintf(s->linker, sizeof(s->linker), "%.*s",
-				 (int)strnlen(nla_data(a), (size_t)nla_len(a)),
-				 (char *)nla_data(a));
-		else if (i == KRG_KDDM_A_CHAIN_HIST)
-			le64s(a, s->chain, KRG_KDDM_CHAIN_HIST);
-		else if (i == KRG_KDDM_A_MSGS_TX)
-			le64s(a, s->tx, KRG_KDDM_MSG_TYPES);
-		else if (i == KRG_KDDM_A_MSGS_RX)
-			le64s(a, s->rx, KRG_KDDM_MSG_TYPES);
-		else if (nla_len(a) == 8)
-			s->v[i] = nla_get_u64(a);
-		else if (nla_len(a) == 4)
-			s->v[i] = nla_get_u32(a);
-	}
-	return NL_OK;
-}
-
-static void extack(struct dump *d, struct nlattr *attrs, int len)
-{
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-
-	if (len > 0 && !nla_parse(tb, NLMSGERR_ATTR_MAX, attrs, len, NULL) &&
-	    tb[NLMSGERR_ATTR_MSG])
-		snprintf(d->msg, sizeof(d->msg), "%.*s",
-			 (int)strnlen(nla_data(tb[NLMSGERR_ATTR_MSG]),
-				      (size_t)nla_len(tb[NLMSGERR_ATTR_MSG])),
-			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
-}
-
-static int err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
-{
-	struct nlmsghdr *nlh = (struct nlmsghdr *)e - 1;
-	size_t ack_len = sizeof(*nlh) + sizeof(*e);
-	struct dump *d = arg;
-
-	(void)nla;
-	d->status = e->error < 0 ? e->error : -EIO;
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-			ack_len += e->msg.nlmsg_len - sizeof(*nlh);
-		if (nlh->nlmsg_len > ack_len)
-			extack(d, (struct nlattr *)((char *)nlh + ack_len),
-			       (int)(nlh->nlmsg_len - ack_len));
-	}
-	return NL_STOP;
-}
-
-static int finish_cb(struct nl_msg *msg, void *arg)
-{
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	struct dump *d = arg;
-	int error = 0;
-
-	if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int))
-		memcpy(&error, nlmsg_data(nlh), sizeof(int));
-	d->status = error < 0 ? error : 0;
-	if (error < 0 && (nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		extack(d, (struct nlattr *)((char *)nlmsg_data(nlh) + sizeof(int)),
-		       (int)(nlh->nlmsg_len - NLMSG_HDRLEN - sizeof(int)));
-	return NL_STOP;
-}
-
-static int ack_cb(struct nl_msg *msg, void *arg)
-{
-	(void)msg;
-	((struct dump *)arg)->status = 0;
-	return NL_STOP;
-}
-
-/* Every set of this node, into d->sets (d->n of them). */
-static int load_sets(struct dump *d)
-{
-	struct nl_sock *sk = nl_socket_alloc();
-	struct nl_msg *msg = NULL;
-	struct nl_cb *cb = NULL;
-	int fam, one = 1, ret;
-
-	if (!sk)
-		return fail("out of memory");
-	ret = genl_connect(sk);
-	if (ret < 0) {
-		ret = fail("cannot open a generic netlink socket: %s", nl_geterror(ret));
-		goto out;
-	}
-	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	fam = genl_ctrl_resolve(sk, KRG_KDDM_GENL_NAME);
-	if (fam < 0) {
-		ret = fam == -NLE_OBJ_NOTFOUND ?
-			fail("the krg_kddm module is not loaded (try: modprobe krg_kddm)") :
-			fail("cannot resolve the krg_kddm family: %s", nl_geterror(fam));
-		goto out;
-	}
-	msg = nlmsg_alloc();
-	cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!msg || !cb || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, fam, 0, NLM_F_DUMP,
-					KRG_KDDM_CMD_SET_GET, KRG_KDDM_GENL_VERSION)) {
-		ret = fail("out of memory");
-		goto out;
-	}
-	d->status = 1;
-	nl_cb_err(cb, NL_CB_CUSTOM, err_cb, d);
-	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, finish_cb, d);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, ack_cb, d);
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, set_cb, d);
-	ret = nl_send_auto(sk, msg);
-	if (ret < 0) {
-		ret = fail("cannot send to the kernel: %s", nl_geterror(ret));
-		goto out;
-	}
-	while (d->status > 0) {
-		ret = nl_recvmsgs(sk, cb);
-		if (ret < 0 && d->status > 0)
-			d->status = -EIO;
-	}
-	ret = EXIT_OK;
-	if (d->status < 0)
-		ret = d->msg[0] ? fail("%s", d->msg) : fail("%s", strerror(-d->status));
-out:
-	nlmsg_free(msg);
-	nl_cb_put(cb);
-	nl_socket_free(sk);
+	if (krg_open(&h, &err))
+		return fail_err(&err);
+	ret = krg_kddm_sets_dump(h, collect_set, d, &err) ? fail_err(&err) : EXIT_OK;
+	krg_close(h);
 	return ret;
-}
-
-static const char *policy_name(uint64_t p)
-{
-	switch (p) {
-	case KRG_KDDM_OWNER_BY_ID: return "id";
-	case KRG_KDDM_OWNER_BY_HASH: return "hash";
-	case KRG_KDDM_OWNER_CREATOR: return "creator";
-	}
-	return "?";
-}
-
-static const char *failure_name(uint64_t f)
-{
-	switch (f) {
-	case KRG_KDDM_FAIL_RECREATE: return "recreate";
-	case KRG_KDDM_FAIL_LOST: return "lost";
-	}
-	return "?";
 }
 
 /* One column: its header, attribute and how it is shown. */
@@ -267,14 +94,9 @@ static char *msgs_json(const uint64_t *m)
 	if (!f)
 		return NULL;
 	fputc('{', f);
-	for (i = 1; i < KRG_KDDM_MSG_TYPES; i++) {
-		if (krg_kddm_msg_names[i])
-			fprintf(f, "%s\"%s\":%llu", i > 1 ? "," : "", krg_kddm_msg_names[i],
-				(unsigned long long)m[i]);
-		else	/* a type newer than this table */
-			fprintf(f, "%s\"msg%u\":%llu", i > 1 ? "," : "", i,
-				(unsigned long long)m[i]);
-	}
+	for (i = 1; i < KRG_KDDM_MSG_TYPES; i++)
+		fprintf(f, "%s\"%s\":%llu", i > 1 ? "," : "", krg_kddm_msg_name(i),
+			(unsigned long long)m[i]);
 	fputc('}', f);
 	fclose(f);
 	return s;
@@ -299,37 +121,37 @@ static char *chain_json(const uint64_t *h)
 }
 
 static void cell(struct libscols_line *ln, int col, const struct kcol *c,
-		 const struct kddm_set_stat *s)
+		 const struct krg_kddm_set_info *s)
 {
 	char *str;
 
 	if (!(s->has & (1ULL << c->attr))) {
-		cell_str(ln, col, opt.json ? "" : "-");
+		krg_cell_str(ln, col, opt.json ? "" : "-");
 		return;
 	}
 	switch (c->kind) {
 	case K_NUM:
-		cell_fmt(ln, col, "%llu", (unsigned long long)s->v[c->attr]);
+		krg_cell_fmt(ln, col, "%llu", (unsigned long long)s->v[c->attr]);
 		break;
 	case K_LINKER:
-		cell_str(ln, col, s->linker);
+		krg_cell_str(ln, col, s->linker);
 		break;
 	case K_POLICY:
-		cell_str(ln, col, policy_name(s->v[c->attr]));
+		krg_cell_str(ln, col, krg_kddm_policy_name(s->v[c->attr]));
 		break;
 	case K_FAILURE:
-		cell_str(ln, col, failure_name(s->v[c->attr]));
+		krg_cell_str(ln, col, krg_kddm_on_failure_name(s->v[c->attr]));
 		break;
 	case K_CHAIN:
-		str = chain_json(s->chain);
-		cell_str(ln, col, str ? str : "");
+		str = chain_json(s->chain_hist);
+		krg_cell_str(ln, col, str ? str : "");
 		free(str);
 		break;
 	case K_MSGS_TX:
 	case K_MSGS_RX:
 		/* a JSON "number" cell is printed verbatim: objects and arrays go as is */
-		str = msgs_json(c->kind == K_MSGS_TX ? s->tx : s->rx);
-		cell_str(ln, col, str ? str : "");
+		str = msgs_json(c->kind == K_MSGS_TX ? s->msgs_tx : s->msgs_rx);
+		krg_cell_str(ln, col, str ? str : "");
 		free(str);
 		break;
 	}
@@ -337,19 +159,19 @@ static void cell(struct libscols_line *ln, int col, const struct kcol *c,
 
 int cmd_kddm_status(int argc, char **argv)
 {
-	struct col cols[NR_KCOLS];
+	struct krg_col cols[NR_KCOLS];
 	int map[NR_KCOLS], ncols = 0, i, j, ret;
 	struct libscols_table *tb;
-	struct dump d = { 0 };
+	struct sets d = { 0 };
 
 	if (parse_cmd_opts(argc, argv, ""))
 		return EXIT_ERR;
-	d.sets = calloc(MAX_SETS, sizeof(*d.sets));
-	if (!d.sets)
+	d.s = calloc(MAX_SETS, sizeof(*d.s));
+	if (!d.s)
 		return fail("out of memory");
 	ret = load_sets(&d);
 	if (ret) {
-		free(d.sets);
+		free(d.s);
 		return ret;
 	}
 	for (i = 0; i < (int)NR_KCOLS; i++) {
@@ -358,18 +180,18 @@ int cmd_kddm_status(int argc, char **argv)
 		cols[ncols].name = opt.json ? kcols[i].json : kcols[i].text;
 		cols[ncols].type = kcols[i].kind == K_NUM || kcols[i].kind == K_CHAIN ||
 				   kcols[i].kind == K_MSGS_TX || kcols[i].kind == K_MSGS_RX ?
-				   COL_NUM : COL_STR;
+				   KRG_COL_NUM : KRG_COL_STR;
 		cols[ncols].width = 0;
 		map[ncols++] = i;
 	}
-	tb = table_new("kddm", cols, ncols);
+	tb = krg_table_new("kddm", cols, ncols);
 	for (i = 0; i < d.n; i++) {
-		struct libscols_line *ln = table_row(tb);
+		struct libscols_line *ln = krg_table_row(tb);
 
 		for (j = 0; j < ncols; j++)
-			cell(ln, j, &kcols[map[j]], &d.sets[i]);
+			cell(ln, j, &kcols[map[j]], &d.s[i]);
 	}
-	table_print(tb);
-	free(d.sets);
+	krg_table_print(tb);
+	free(d.s);
 	return EXIT_OK;
 }

@@ -152,6 +152,7 @@ int parse_cmd_opts(int argc, char **argv, const char *accept)
 		switch (c) {
 		case 'j':
 			opt.json = true;
+			krg_out_json(true);
 			break;
 		case 'c':
 			opt.config = optarg;

@@ -3,9 +3,8 @@
 #define _KRGADM_H
 
 #include <stdbool.h>
-#include <libsmartcols.h>
-
 #include "krg.h"
+#include "krg_out.h"
 
 /* Exit codes (documented in krgadm(8)). */
 #define EXIT_OK		0
@@ -33,30 +32,6 @@ void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int open_comm(struct krg_handle **h);
 double now_s(void);
 void sleep_ms(unsigned int ms);
-
-/* output.c: one table, rendered as text or as JSON (-j) by libsmartcols. */
-enum col_type { COL_STR, COL_NUM, COL_BOOL };
-
-struct col {
-	const char *name;		/* header; lower-cased for JSON keys */
-	enum col_type type;
-	double width;			/* smartcols width hint */
-};
-
-struct libscols_table *table_new(const char *name, const struct col *cols, int n);
-struct libscols_line *table_row(struct libscols_table *tb);
-void cell_str(struct libscols_line *ln, int col, const char *s);
-void cell_fmt(struct libscols_line *ln, int col, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void cell_bool(struct libscols_line *ln, int col, bool v);
-void table_print(struct libscols_table *tb);
-/* A single record: one row for JSON, a two-column FIELD/VALUE list for humans. */
-struct record;
-struct record *record_new(const char *name);
-void record_str(struct record *r, const char *key, const char *val);
-void record_fmt(struct record *r, const char *key, enum col_type type,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void record_print(struct record *r);
 
 /* node.c */
 bool module_loaded(const char *name);

@@ -1,31 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Messages of the command-line tools (krgadm, krg): "Error: <why>." and
- * "Warning: <why>." on stderr, one sentence ending with a period.
+ * "Warning: <why>." on stderr, printed by libkrgout, with the exit code the
+ * tools return.
  */
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "krgadm.h"
 
-static void verror(const char *prefix, const char *fmt, va_list ap)
-{
-	char msg[1024];
-	size_t n;
-
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = strlen(msg);
-	fprintf(stderr, "%s: %s%s\n", prefix, msg, n && msg[n - 1] == '.' ? "" : ".");
-}
-
 int fail(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	verror("Error", fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	krg_out_error("%s", msg);
 	return EXIT_ERR;
 }
 
@@ -36,9 +28,11 @@ int fail_err(const struct krg_err *err)
 
 void warn(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	verror("Warning", fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	krg_out_warn("%s", msg);
 }

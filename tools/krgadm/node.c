@@ -112,58 +112,19 @@ static int check_module_list(const char *list)
 	return 0;
 }
 
-static bool same_identity(const struct krg_cluster_info *ci, const struct krg_conf *c)
-{
-	return ci->cluster_id == c->cluster_id && ci->node_id == c->node_id &&
-	       ci->address.s_addr == c->address.s_addr && ci->port == c->port;
-}
-
 static int configure(const struct krg_conf *conf, const uint8_t key[KRG_COMM_KEY_LEN])
 {
-	struct krg_cluster_cfg cfg = { 0 };
-	struct krg_cluster_info ci;
 	struct krg_err err = { 0 };
 	struct krg_handle *h;
-	unsigned int i;
 	int ret = 0;
 
 	if (open_comm(&h))
 		return EXIT_ERR;
-	if (krg_cluster_get(h, &ci, &err)) {
+	ret = krg_cluster_configure(h, conf, key, &err);
+	if (ret == -EBUSY)
+		ret = fail("%s; run \"krgadm node stop\" first", krg_err_str(&err));
+	else if (ret)
 		ret = fail_err(&err);
-		goto out;
-	}
-	if (ci.configured && !same_identity(&ci, conf)) {
-		ret = fail("this node is already configured as node %u of cluster %u; %s",
-			   ci.node_id, ci.cluster_id, "run \"krgadm node stop\" first");
-		goto out;
-	}
-	if (!ci.configured) {
-		cfg.fields |= KRG_CFG_IDENTITY;
-		cfg.cluster_id = conf->cluster_id;
-		cfg.node_id = conf->node_id;
-		cfg.address = conf->address;
-		cfg.port = conf->port;
-		memcpy(cfg.key, key, KRG_COMM_KEY_LEN);
-	}
-	if (conf->failure_timeout_ms) {
-		cfg.fields |= KRG_CFG_TIMEOUT;
-		cfg.failure_timeout_ms = conf->failure_timeout_ms;
-	}
-	if (cfg.fields && krg_cluster_set(h, &cfg, &err)) {
-		ret = fail_err(&err);
-		goto out;
-	}
-	for (i = 0; i < conf->nr_nodes; i++) {
-		if (conf->nodes[i].id == conf->node_id)
-			continue;
-		if (krg_peer_set(h, conf->nodes[i].id, conf->nodes[i].addr, conf->port, &err)) {
-			ret = fail("node %u: %s", conf->nodes[i].id, krg_err_str(&err));
-			goto out;
-		}
-	}
-out:
-	memset(&cfg, 0, sizeof(cfg));
 	krg_close(h);
 	return ret;
 }
@@ -299,10 +260,10 @@ static void check_hooks(struct libscols_table *tb)
 
 	if (read_first_line("/sys/module/krg_hooks/backend", buf, sizeof(buf)))
 		return;
-	ln = table_row(tb);
-	cell_str(ln, 0, "hooks backend");
-	cell_str(ln, 1, buf);
-	cell_str(ln, 2, strcmp(buf, "core") ? "stock kernel: tracepoints, kprobe, ftrace" :
+	ln = krg_table_row(tb);
+	krg_cell_str(ln, 0, "hooks backend");
+	krg_cell_str(ln, 1, buf);
+	krg_cell_str(ln, 2, strcmp(buf, "core") ? "stock kernel: tracepoints, kprobe, ftrace" :
 		 "core patch entry points");
 	n = scandir(dir, &ents, NULL, alphasort);
 	for (i = 0; i < n; i++) {
@@ -311,13 +272,13 @@ static void check_hooks(struct libscols_table *tb)
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
 		if (name[0] != '.' && !read_first_line(path, buf, sizeof(buf)) &&
 		    sscanf(buf, "%31s %31s %95s", mech, state, cons) == 3) {
-			ln = table_row(tb);
-			cell_fmt(ln, 0, "hook %s", name);
-			cell_str(ln, 1, state);
+			ln = krg_table_row(tb);
+			krg_cell_fmt(ln, 0, "hook %s", name);
+			krg_cell_str(ln, 1, state);
 			if (strcmp(cons, "-"))
-				cell_fmt(ln, 2, "%s, consumer %s", mech, cons);
+				krg_cell_fmt(ln, 2, "%s, consumer %s", mech, cons);
 			else
-				cell_str(ln, 2, mech);
+				krg_cell_str(ln, 2, mech);
 		}
 		free(ents[i]);
 	}
@@ -327,8 +288,9 @@ static void check_hooks(struct libscols_table *tb)
 
 int cmd_check(int argc, char **argv)
 {
-	static const struct col cols[] = {
-		{ "CHECK", COL_STR, 0 }, { "STATUS", COL_STR, 0 }, { "DETAIL", COL_STR, 0 },
+	static const struct krg_col cols[] = {
+		{ "CHECK", KRG_COL_STR, 0 }, { "STATUS", KRG_COL_STR, 0 },
+		{ "DETAIL", KRG_COL_STR, 0 },
 	};
 	struct libscols_table *tb;
 	struct libscols_line *ln;
@@ -341,22 +303,22 @@ int cmd_check(int argc, char **argv)
 
 	if (parse_cmd_opts(argc, argv, ""))
 		return EXIT_ERR;
-	tb = table_new("checks", cols, 3);
+	tb = krg_table_new("checks", cols, 3);
 
 	uname(&u);
-	ln = table_row(tb);
-	cell_str(ln, 0, "kernel");
-	cell_str(ln, 1, strncmp(u.release, "6.1.", 4) ? "warn" : "ok");
-	cell_fmt(ln, 2, "%s %s", u.release, u.version);
+	ln = krg_table_row(tb);
+	krg_cell_str(ln, 0, "kernel");
+	krg_cell_str(ln, 1, strncmp(u.release, "6.1.", 4) ? "warn" : "ok");
+	krg_cell_fmt(ln, 2, "%s %s", u.release, u.version);
 
 	for (i = 0; i < NR_MODULES; i++) {
 		bool loaded = module_loaded(all_modules[i]);
 
-		ln = table_row(tb);
-		cell_fmt(ln, 0, "module %s", all_modules[i]);
-		cell_str(ln, 1, loaded ? "loaded" :
+		ln = krg_table_row(tb);
+		krg_cell_fmt(ln, 0, "module %s", all_modules[i]);
+		krg_cell_str(ln, 1, loaded ? "loaded" :
 			 module_available(all_modules[i]) ? "available" : "missing");
-		cell_str(ln, 2, "");
+		krg_cell_str(ln, 2, "");
 		if (!loaded && i == 0)
 			ret = EXIT_DEGRADED;
 	}
@@ -367,37 +329,37 @@ int cmd_check(int argc, char **argv)
 	for (i = 0; i < NR_MODULES; i++) {
 		int present = h ? krg_family_present(h, all_modules[i]) : 0;
 
-		ln = table_row(tb);
-		cell_fmt(ln, 0, "family %s", all_modules[i]);
-		cell_str(ln, 1, present > 0 ? "present" : "absent");
-		cell_str(ln, 2, i == 0 && !h ? krg_err_str(&err) : "");
+		ln = krg_table_row(tb);
+		krg_cell_fmt(ln, 0, "family %s", all_modules[i]);
+		krg_cell_str(ln, 1, present > 0 ? "present" : "absent");
+		krg_cell_str(ln, 2, i == 0 && !h ? krg_err_str(&err) : "");
 		if (i == 0 && present <= 0)
 			ret = EXIT_DEGRADED;
 	}
 
-	ln = table_row(tb);
-	cell_str(ln, 0, "feature cluster");
+	ln = krg_table_row(tb);
+	krg_cell_str(ln, 0, "feature cluster");
 	if (h && !krg_cluster_get(h, &ci, &err)) {
 		char a[INET_ADDRSTRLEN];
 
-		cell_str(ln, 1, ci.configured ? "configured" : "unconfigured");
+		krg_cell_str(ln, 1, ci.configured ? "configured" : "unconfigured");
 		if (ci.configured)
-			cell_fmt(ln, 2, "cluster %u node %u %s:%u protocol %u max %u nodes",
-				 ci.cluster_id, ci.node_id,
-				 inet_ntop(AF_INET, &ci.address, a, sizeof(a)), ci.port,
-				 ci.proto_version, ci.max_nodes);
+			krg_cell_fmt(ln, 2, "cluster %u node %u %s:%u protocol %u max %u nodes",
+				     ci.cluster_id, ci.node_id,
+				     inet_ntop(AF_INET, &ci.address, a, sizeof(a)), ci.port,
+				     ci.proto_version, ci.max_nodes);
 		else
-			cell_fmt(ln, 2, "protocol %u, max %u nodes",
-				 ci.proto_version, ci.max_nodes);
+			krg_cell_fmt(ln, 2, "protocol %u, max %u nodes",
+				     ci.proto_version, ci.max_nodes);
 		if (!ci.configured)
 			ret = EXIT_DEGRADED;
 	} else {
-		cell_str(ln, 1, "unavailable");
-		cell_str(ln, 2, h ? krg_err_str(&err) : "");
+		krg_cell_str(ln, 1, "unavailable");
+		krg_cell_str(ln, 2, h ? krg_err_str(&err) : "");
 		ret = EXIT_DEGRADED;
 	}
 	krg_close(h);
 	env_check(tb, &ret);
-	table_print(tb);
+	krg_table_print(tb);
 	return ret;
 }

@@ -91,7 +91,7 @@ int cmd_cluster_status(int argc, char **argv)
 	struct krg_nodeset online, failed, present;
 	struct node_table *t;
 	struct krg_handle *h;
-	struct record *r;
+	struct krg_record *r;
 	char buf[1024];
 	int ret;
 
@@ -116,30 +116,31 @@ int cmd_cluster_status(int argc, char **argv)
 	nodes_in_state(t, KRG_NODE_FAILED, &failed);
 	nodes_in_state(t, KRG_NODE_PRESENT, &present);
 
-	r = record_new("cluster");
-	record_fmt(r, "configured", COL_BOOL, "%s", ci.configured ? "yes" : "no");
+	r = krg_record_new("cluster");
+	krg_record_fmt(r, "configured", KRG_COL_BOOL, "%s", ci.configured ? "yes" : "no");
 	if (ci.configured) {
-		record_fmt(r, "cluster_id", COL_NUM, "%u", ci.cluster_id);
-		record_fmt(r, "node_id", COL_NUM, "%u", ci.node_id);
-		record_str(r, "address", addr_str(ci.address, buf, sizeof(buf)));
-		record_fmt(r, "port", COL_NUM, "%u", ci.port);
-		record_str(r, "state", krg_node_state_name(ci.self_state));
+		krg_record_fmt(r, "cluster_id", KRG_COL_NUM, "%u", ci.cluster_id);
+		krg_record_fmt(r, "node_id", KRG_COL_NUM, "%u", ci.node_id);
+		krg_record_str(r, "address", addr_str(ci.address, buf, sizeof(buf)));
+		krg_record_fmt(r, "port", KRG_COL_NUM, "%u", ci.port);
+		krg_record_str(r, "state", krg_node_state_name(ci.self_state));
 		krg_nodelist_format(&online, buf, sizeof(buf));
-		record_str(r, "online", buf);
+		krg_record_str(r, "online", buf);
 		krg_nodelist_format(&present, buf, sizeof(buf));
-		record_str(r, "present", buf);
+		krg_record_str(r, "present", buf);
 		krg_nodelist_format(&failed, buf, sizeof(buf));
-		record_str(r, "failed", buf);
-		record_fmt(r, "online_count", COL_NUM, "%u", krg_nodeset_count(&online));
-		record_fmt(r, "failure_timeout_ms", COL_NUM, "%u", ci.failure_timeout_ms);
-		record_fmt(r, "heartbeat_ms", COL_NUM, "%u", ci.heartbeat_ms);
+		krg_record_str(r, "failed", buf);
+		krg_record_fmt(r, "online_count", KRG_COL_NUM, "%u", krg_nodeset_count(&online));
+		krg_record_fmt(r, "failure_timeout_ms", KRG_COL_NUM, "%u", ci.failure_timeout_ms);
+		krg_record_fmt(r, "heartbeat_ms", KRG_COL_NUM, "%u", ci.heartbeat_ms);
 	}
-	record_fmt(r, "key_set", COL_BOOL, "%s", ci.key_set ? "yes" : "no");
-	record_fmt(r, "protocol", COL_NUM, "%u", ci.proto_version);
-	record_fmt(r, "max_nodes", COL_NUM, "%u", ci.max_nodes);
-	record_fmt(r, "auth_failures", COL_NUM, "%llu", (unsigned long long)ci.auth_failures);
-	record_fmt(r, "dropped", COL_NUM, "%llu", (unsigned long long)ci.dropped);
-	record_print(r);
+	krg_record_fmt(r, "key_set", KRG_COL_BOOL, "%s", ci.key_set ? "yes" : "no");
+	krg_record_fmt(r, "protocol", KRG_COL_NUM, "%u", ci.proto_version);
+	krg_record_fmt(r, "max_nodes", KRG_COL_NUM, "%u", ci.max_nodes);
+	krg_record_fmt(r, "auth_failures", KRG_COL_NUM, "%llu",
+		       (unsigned long long)ci.auth_failures);
+	krg_record_fmt(r, "dropped", KRG_COL_NUM, "%llu", (unsigned long long)ci.dropped);
+	krg_record_print(r);
 
 	ret = !ci.configured || krg_nodeset_count(&failed) ? EXIT_DEGRADED : EXIT_OK;
 	free(t);
@@ -148,10 +149,10 @@ int cmd_cluster_status(int argc, char **argv)
 
 int cmd_nodes_status(int argc, char **argv)
 {
-	static const struct col cols[] = {
-		{ "ID", COL_NUM, 0 }, { "STATE", COL_STR, 0 },
-		{ "CONNECTION", COL_STR, 0 }, { "ADDRESS", COL_STR, 0 },
-		{ "PORT", COL_NUM, 0 }, { "SELF", COL_BOOL, 0 },
+	static const struct krg_col cols[] = {
+		{ "ID", KRG_COL_NUM, 0 }, { "STATE", KRG_COL_STR, 0 },
+		{ "CONNECTION", KRG_COL_STR, 0 }, { "ADDRESS", KRG_COL_STR, 0 },
+		{ "PORT", KRG_COL_NUM, 0 }, { "SELF", KRG_COL_BOOL, 0 },
 	};
 	struct krg_err err = { 0 };
 	struct libscols_table *tb;
@@ -183,7 +184,7 @@ int cmd_nodes_status(int argc, char **argv)
 		sel = t->known;
 
 	krg_nodeset_zero(&missing);
-	tb = table_new("nodes", cols, 6);
+	tb = krg_table_new("nodes", cols, 6);
 	krg_nodeset_for_each(id, &sel) {
 		struct libscols_line *ln;
 		const struct krg_node_info *n = &t->n[id];
@@ -192,17 +193,17 @@ int cmd_nodes_status(int argc, char **argv)
 			krg_nodeset_add(&missing, id);
 			continue;
 		}
-		ln = table_row(tb);
-		cell_fmt(ln, 0, "%u", id);
-		cell_str(ln, 1, krg_node_state_name(n->state));
-		cell_str(ln, 2, n->self ? "self" : krg_conn_state_name(n->conn_state));
-		cell_str(ln, 3, addr_str(n->address, buf, sizeof(buf)));
-		cell_fmt(ln, 4, "%u", n->port);
-		cell_bool(ln, 5, n->self);
+		ln = krg_table_row(tb);
+		krg_cell_fmt(ln, 0, "%u", id);
+		krg_cell_str(ln, 1, krg_node_state_name(n->state));
+		krg_cell_str(ln, 2, n->self ? "self" : krg_conn_state_name(n->conn_state));
+		krg_cell_str(ln, 3, addr_str(n->address, buf, sizeof(buf)));
+		krg_cell_fmt(ln, 4, "%u", n->port);
+		krg_cell_bool(ln, 5, n->self);
 		if (n->state == KRG_NODE_FAILED)
 			ret = EXIT_DEGRADED;
 	}
-	table_print(tb);
+	krg_table_print(tb);
 	free(t);
 	if (krg_nodeset_count(&missing)) {
 		krg_nodelist_format(&missing, buf, sizeof(buf));
@@ -319,30 +320,30 @@ static int stats_row(const struct krg_peer_stats *st, void *arg)
 
 	if (c->sel && !krg_nodeset_has(c->sel, st->id))
 		return 0;
-	ln = table_row(c->tb);
-	cell_fmt(ln, 0, "%u", st->id);
-	cell_str(ln, 1, krg_conn_state_name(st->conn_state));
-	cell_fmt(ln, 2, "%u", st->rtt_us);
-	cell_fmt(ln, 3, "%llu", (unsigned long long)st->tx_frames);
-	cell_fmt(ln, 4, "%llu", (unsigned long long)st->tx_bytes);
-	cell_fmt(ln, 5, "%llu", (unsigned long long)st->rx_frames);
-	cell_fmt(ln, 6, "%llu", (unsigned long long)st->rx_bytes);
-	cell_fmt(ln, 7, "%llu", (unsigned long long)st->retrans);
-	cell_fmt(ln, 8, "%llu", (unsigned long long)st->reconnects);
-	cell_fmt(ln, 9, "%llu", (unsigned long long)st->auth_failures);
-	cell_fmt(ln, 10, "%llu", (unsigned long long)st->dropped);
+	ln = krg_table_row(c->tb);
+	krg_cell_fmt(ln, 0, "%u", st->id);
+	krg_cell_str(ln, 1, krg_conn_state_name(st->conn_state));
+	krg_cell_fmt(ln, 2, "%u", st->rtt_us);
+	krg_cell_fmt(ln, 3, "%llu", (unsigned long long)st->tx_frames);
+	krg_cell_fmt(ln, 4, "%llu", (unsigned long long)st->tx_bytes);
+	krg_cell_fmt(ln, 5, "%llu", (unsigned long long)st->rx_frames);
+	krg_cell_fmt(ln, 6, "%llu", (unsigned long long)st->rx_bytes);
+	krg_cell_fmt(ln, 7, "%llu", (unsigned long long)st->retrans);
+	krg_cell_fmt(ln, 8, "%llu", (unsigned long long)st->reconnects);
+	krg_cell_fmt(ln, 9, "%llu", (unsigned long long)st->auth_failures);
+	krg_cell_fmt(ln, 10, "%llu", (unsigned long long)st->dropped);
 	return 0;
 }
 
 int cmd_nodes_stats(int argc, char **argv)
 {
-	static const struct col cols[] = {
-		{ "ID", COL_NUM, 0 }, { "CONNECTION", COL_STR, 0 },
-		{ "RTT_US", COL_NUM, 0 }, { "TX_FRAMES", COL_NUM, 0 },
-		{ "TX_BYTES", COL_NUM, 0 }, { "RX_FRAMES", COL_NUM, 0 },
-		{ "RX_BYTES", COL_NUM, 0 }, { "RETRANS", COL_NUM, 0 },
-		{ "RECONNECTS", COL_NUM, 0 }, { "AUTH_FAILURES", COL_NUM, 0 },
-		{ "DROPPED", COL_NUM, 0 },
+	static const struct krg_col cols[] = {
+		{ "ID", KRG_COL_NUM, 0 }, { "CONNECTION", KRG_COL_STR, 0 },
+		{ "RTT_US", KRG_COL_NUM, 0 }, { "TX_FRAMES", KRG_COL_NUM, 0 },
+		{ "TX_BYTES", KRG_COL_NUM, 0 }, { "RX_FRAMES", KRG_COL_NUM, 0 },
+		{ "RX_BYTES", KRG_COL_NUM, 0 }, { "RETRANS", KRG_COL_NUM, 0 },
+		{ "RECONNECTS", KRG_COL_NUM, 0 }, { "AUTH_FAILURES", KRG_COL_NUM, 0 },
+		{ "DROPPED", KRG_COL_NUM, 0 },
 	};
 	struct krg_err err = { 0 };
 	struct krg_nodeset sel;
@@ -359,14 +360,14 @@ int cmd_nodes_stats(int argc, char **argv)
 	}
 	if (open_comm(&h))
 		return EXIT_ERR;
-	c.tb = table_new("peers", cols, 11);
+	c.tb = krg_table_new("peers", cols, 11);
 	ret = krg_stats_dump(h, stats_row, &c, &err);
 	krg_close(h);
 	if (ret) {
 		scols_unref_table(c.tb);
 		return fail_err(&err);
 	}
-	table_print(c.tb);
+	krg_table_print(c.tb);
 	return EXIT_OK;
 }
 

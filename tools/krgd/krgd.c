@@ -342,7 +342,7 @@ static void wait_env_gone(void)
 {
 	long long deadline = now_ms() + ENV_GONE_MS;
 	struct krg_proc_status st;
-	struct krg_proc *h;
+	struct krg_handle *h;
 	struct krg_err err;
 
 	if (krg_proc_open(&h, &err)) {
@@ -354,7 +354,7 @@ static void wait_env_gone(void)
 		poll(NULL, 0, 50);
 	if (st.env_state != KRG_PROC_ENV_NONE)
 		logmsg("the old environment is still registered after %d s", ENV_GONE_MS / 1000);
-	krg_proc_close(h);
+	krg_close(h);
 }
 
 static void restart(void)

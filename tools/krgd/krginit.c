@@ -259,7 +259,7 @@ static int signal_one(const struct krg_proc_info *p, void *arg)
 /* Sends sig (0: none) to every live cluster process of this node; -1 if
  * they cannot be listed, else how many there were.
  */
-static int signal_local(struct krg_proc *h, uint32_t node, int sig)
+static int signal_local(struct krg_handle *h, uint32_t node, int sig)
 {
 	struct krg_nodeset self;
 	struct krg_ps_filter f = { .nodes = &self };
@@ -283,14 +283,14 @@ static void stop_env(int sfd)
 {
 	long long deadline = now_ms() + STOP_GRACE_MS;
 	struct krg_proc_status st;
-	struct krg_proc *h = NULL;
+	struct krg_handle *h = NULL;
 	struct krg_err err;
 	int left;
 
 	if (krg_proc_open(&h, &err) || krg_proc_status(h, &st, &err)) {
 		logmsg("cannot list this node's processes (%s): the kernel kills them",
 		       krg_err_str(&err));
-		krg_proc_close(h);
+		krg_close(h);
 		return;
 	}
 	left = signal_local(h, st.node_id, SIGTERM);
@@ -309,7 +309,7 @@ static void stop_env(int sfd)
 	if (left > 0)
 		logmsg("%d process%s still running: the kernel kills %s", left,
 		       left == 1 ? "" : "es", left == 1 ? "it" : "them");
-	krg_proc_close(h);
+	krg_close(h);
 }
 
 static void usage(FILE *f)

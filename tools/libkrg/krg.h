@@ -1,13 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libkrg: user-space access to Kerrighed.
+ * libkrg: user-space access to Kerrighed, and the only netlink client of the
+ * project (krgadm, krg and every test program go through it).
  *
- * Two halves:
  *  - parsers that need no kernel: node lists ("1-3,5"), cluster.conf and the
  *    cluster key file (nodelist.c, conf.c);
- *  - the generic netlink families "krg_comm" (genl.c) and "krg_proc"
- *    (proc.c), with NETLINK_EXT_ACK on so that every kernel rejection comes
- *    back as a readable message.
+ *  - a small netlink core (core.c, krg_nl.h): one handle, one socket with
+ *    NETLINK_EXT_ACK on (every kernel rejection comes back as a readable
+ *    message), family lookup, requests, dumps, multicast events;
+ *  - one file per generic netlink family, each a section below:
+ *      krg_comm   comm.c   configuration, membership, statistics, events
+ *      krg_proc   proc.c   cluster environment, processes, capabilities
+ *      krg_kddm   kddm.c   KDDM set statistics
+ *    A new family follows the pattern written down at the top of krg_nl.h:
+ *    a descriptor, one krg_<family>_<object>_<verb>() per operation, a parse
+ *    callback per reply, its section here;
+ *  - Kerrighed capability names (caps.c);
+ *  - the test modules' families (tests/include/krg_*_test.h) have their
+ *    files too, in libkrg_test.a (krg_test.h): the production library
+ *    carries no test entry points.
  *
  * Every function that can fail returns 0 or a negative errno and, when given
  * a struct krg_err, fills it with a sentence (no trailing period) that a tool
@@ -22,6 +33,7 @@
 #include <stdio.h>
 #include <netinet/in.h>
 #include <linux/krg_comm.h>
+#include <linux/krg_kddm.h>
 #include <linux/krg_proc.h>
 
 #define KRG_ERR_MSG_LEN 512
@@ -54,6 +66,9 @@ unsigned int krg_nodeset_next(const struct krg_nodeset *set, unsigned int from);
 #define krg_nodeset_for_each(id, set) \
 	for ((id) = krg_nodeset_next((set), 0); (id) < KRG_MAX_NODES; \
 	     (id) = krg_nodeset_next((set), (id) + 1))
+
+/* The set as the netlink node-set bitmap: bit n (byte n / 8, 1 << n % 8) = node n. */
+void krg_nodeset_to_bytes(const struct krg_nodeset *set, uint8_t bytes[KRG_COMM_NODE_SET_LEN]);
 
 /*
  * Parses "1,3,7,10-12": comma-separated ids or inclusive ranges a-b (a <= b),
@@ -124,15 +139,23 @@ int krg_key_parse(const char *text, size_t len, uint8_t key[KRG_COMM_KEY_LEN],
 int krg_key_load(const char *path, uint8_t key[KRG_COMM_KEY_LEN],
 		 bool *insecure, struct krg_err *err);
 
-/* ---- the krg_comm netlink family ---- */
+/* ---- the handle (core.c) ---- */
 
 struct krg_handle;
 
-/* Opens a socket and resolves the family.  -ENOENT if krg_comm is not loaded. */
+/*
+ * Opens a generic netlink socket.  Families are looked up on first use: a
+ * request to a family whose module is not loaded fails with -ENOENT and
+ * "the <module> module is not loaded (try: modprobe <module>)".
+ */
 int krg_open(struct krg_handle **hp, struct krg_err *err);
 void krg_close(struct krg_handle *h);
 /* Is the generic netlink family name registered?  1 yes, 0 no, <0 error. */
 int krg_family_present(struct krg_handle *h, const char *name);
+/* The socket multicast events arrive on (poll it), -1 before a subscribe. */
+int krg_events_fd(struct krg_handle *h);
+
+/* ---- the krg_comm family (comm.c) ---- */
 
 struct krg_cluster_info {
 	bool configured;
@@ -169,6 +192,14 @@ struct krg_cluster_cfg {
 
 int krg_cluster_set(struct krg_handle *h, const struct krg_cluster_cfg *cfg,
 		    struct krg_err *err);
+/*
+ * Configures this node from a parsed cluster.conf and its key: the identity
+ * (-EBUSY if the node is configured with another one; nothing is sent if it
+ * has this one), the failure timeout if the file sets one, then every other
+ * node of the file as a peer ("node N: <why>" if one is refused).
+ */
+int krg_cluster_configure(struct krg_handle *h, const struct krg_conf *conf,
+			  const uint8_t key[KRG_COMM_KEY_LEN], struct krg_err *err);
 int krg_peer_set(struct krg_handle *h, uint32_t id, struct in_addr addr,
 		 uint16_t port, struct krg_err *err);
 int krg_peer_del(struct krg_handle *h, uint32_t id, struct krg_err *err);
@@ -207,7 +238,7 @@ typedef int (*krg_stats_cb)(const struct krg_peer_stats *st, void *arg);
 int krg_stats_dump(struct krg_handle *h, krg_stats_cb cb, void *arg,
 		   struct krg_err *err);
 
-/* Events: subscribe once, then poll krg_events_fd() and call
+/* Membership events: subscribe once, then poll krg_events_fd() and call
  * krg_events_recv(), which calls cb for each event received.
  */
 struct krg_event {
@@ -218,9 +249,13 @@ struct krg_event {
 
 typedef int (*krg_event_cb)(const struct krg_event *ev, void *arg);
 int krg_events_subscribe(struct krg_handle *h, struct krg_err *err);
-int krg_events_fd(struct krg_handle *h);
 int krg_events_recv(struct krg_handle *h, krg_event_cb cb, void *arg,
 		    struct krg_err *err);
+
+/* Names */
+const char *krg_node_state_name(int state);
+const char *krg_conn_state_name(int state);
+const char *krg_event_name(int event);
 
 /* ---- the krg_proc netlink family (proc.c) ---- */
 
@@ -234,11 +269,13 @@ int krg_events_recv(struct krg_handle *h, krg_event_cb cb, void *arg,
  */
 int krg_krgd_pid(void);
 
-struct krg_proc;
-
-/* Opens a socket and resolves the family.  -ENOENT if krg_proc is not loaded. */
-int krg_proc_open(struct krg_proc **hp, struct krg_err *err);
-void krg_proc_close(struct krg_proc *h);
+/*
+ * krg_open() and the krg_proc family looked up at once: -ENOENT ("the
+ * krg_proc module is not loaded (try: krgadm node start)") if it is not
+ * there, for callers that treat a node without it apart.  Close with
+ * krg_close(); the handle serves every family.
+ */
+int krg_proc_open(struct krg_handle **hp, struct krg_err *err);
 
 struct krg_proc_status {
 	int env_state;			/* enum krg_proc_env_state */
@@ -249,7 +286,7 @@ struct krg_proc_status {
 	struct krg_caps default_caps;
 };
 
-int krg_proc_status(struct krg_proc *h, struct krg_proc_status *st,
+int krg_proc_status(struct krg_handle *h, struct krg_proc_status *st,
 		    struct krg_err *err);
 
 struct krg_proc_info {
@@ -278,20 +315,20 @@ struct krg_ps_filter {
  * from cb stops the walk and is returned.
  */
 typedef int (*krg_proc_cb)(const struct krg_proc_info *p, void *arg);
-int krg_proc_ps(struct krg_proc *h, const struct krg_ps_filter *filter,
+int krg_proc_ps(struct krg_handle *h, const struct krg_ps_filter *filter,
 		krg_proc_cb cb, void *arg, struct krg_err *err);
 /* Capabilities of cluster process pid (0: the caller, which must be one). */
-int krg_proc_caps_get(struct krg_proc *h, uint32_t pid, struct krg_caps *caps,
+int krg_proc_caps_get(struct krg_handle *h, uint32_t pid, struct krg_caps *caps,
 		      struct krg_err *err);
-int krg_proc_caps_set(struct krg_proc *h, uint32_t pid, const struct krg_caps *caps,
+int krg_proc_caps_set(struct krg_handle *h, uint32_t pid, const struct krg_caps *caps,
 		      struct krg_err *err);
 /* Capabilities of the next jobs started on this node (CAP_SYS_ADMIN). */
-int krg_proc_config_set(struct krg_proc *h, const struct krg_caps *default_caps,
+int krg_proc_config_set(struct krg_handle *h, const struct krg_caps *default_caps,
 			struct krg_err *err);
 /* Before nodes leave: -EBUSY (the kernel's message names processes) if one
  * runs cluster processes; with kill, they are killed first.
  */
-int krg_proc_leave_check(struct krg_proc *h, const struct krg_nodeset *set,
+int krg_proc_leave_check(struct krg_handle *h, const struct krg_nodeset *set,
 			 bool kill, struct krg_err *err);
 
 const char *krg_env_state_name(int state);
@@ -309,9 +346,31 @@ int krg_cap_list_parse(const char *list, uint32_t *set, struct krg_err *err);
  */
 int krg_cap_list_format(uint32_t set, char *buf, size_t len);
 
-/* ---- names ---- */
-const char *krg_node_state_name(int state);
-const char *krg_conn_state_name(int state);
-const char *krg_event_name(int event);
+/* ---- the krg_kddm family (kddm.c) ---- */
+
+struct krg_kddm_set_info {
+	uint64_t has;				/* bit (1 << attr) per attribute present */
+	uint64_t v[KRG_KDDM_A_MAX + 1];		/* integer attributes, by KRG_KDDM_A_* */
+	char linker[32];
+	uint64_t chain_hist[KRG_KDDM_CHAIN_HIST];
+	uint64_t msgs_tx[KRG_KDDM_MSG_TYPES];	/* by enum krg_kddm_msg_type */
+	uint64_t msgs_rx[KRG_KDDM_MSG_TYPES];
+};
+
+/* Calls cb once per set of this node; a non-zero return stops the walk. */
+typedef int (*krg_kddm_set_cb)(const struct krg_kddm_set_info *s, void *arg);
+int krg_kddm_sets_dump(struct krg_handle *h, krg_kddm_set_cb cb, void *arg,
+		       struct krg_err *err);
+/* One set; -ENOENT if this node has no set id. */
+int krg_kddm_set_get(struct krg_handle *h, uint32_t id, struct krg_kddm_set_info *s,
+		     struct krg_err *err);
+
+/* Names: "read_req", ... ("msgN" for a type newer than libkrg; NULL out of
+ * range); "set_id", ... (NULL if none); "id"/"hash"/"creator"; "recreate"/"lost".
+ */
+const char *krg_kddm_msg_name(unsigned int type);
+const char *krg_kddm_attr_name(int attr);
+const char *krg_kddm_policy_name(uint64_t policy);
+const char *krg_kddm_on_failure_name(uint64_t on_failure);
 
 #endif /* _KRG_H */

@@ -166,3 +166,12 @@ int krg_nodelist_format(const struct krg_nodeset *set, char *buf, size_t len)
 	}
 	return (int)n;
 }
+
+void krg_nodeset_to_bytes(const struct krg_nodeset *set, uint8_t bytes[KRG_COMM_NODE_SET_LEN])
+{
+	unsigned int id;
+
+	memset(bytes, 0, KRG_COMM_NODE_SET_LEN);
+	krg_nodeset_for_each(id, set)
+		bytes[id / 8] |= (uint8_t)(1U << (id % 8));
+}

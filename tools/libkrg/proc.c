@@ -1,36 +1,18 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The "krg_proc" generic netlink family over libnl-genl-3: the cluster
- * environment's status, the cluster process list, Kerrighed capabilities,
- * node defaults and the leave check; and where krgd's pid file says krgd
- * runs.
- *
- * A request goes out with NLM_F_ACK; transact() reads the replies itself
- * (nl_recv) up to the ack or the end of the dump and turns an error into
- * -errno plus the kernel's extack message in struct krg_err.
+ * The "krg_proc" generic netlink family (include/uapi/linux/krg_proc.h) over
+ * libkrg's core (krg_nl.h): the cluster environment's status, the cluster
+ * process list, Kerrighed capabilities, node defaults and the leave check;
+ * and where krgd's pid file says krgd runs.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/socket.h>
 #include <unistd.h>
-#include <linux/netlink.h>
-#include <netlink/netlink.h>
-#include <netlink/genl/genl.h>
-#include <netlink/genl/ctrl.h>
 
-#include "krg.h"
-
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
-
-struct krg_proc {
-	struct nl_sock *sk;
-	int family;
-};
+#include "krg_nl.h"
 
 /* Sizes are checked where binary attributes are read. */
 static struct nla_policy policy[KRG_PROC_A_MAX + 1] = {
@@ -55,157 +37,28 @@ static struct nla_policy policy[KRG_PROC_A_MAX + 1] = {
 	[KRG_PROC_A_KILL]		= { .type = NLA_FLAG },
 };
 
-typedef int (*parse_fn)(struct nlattr **tb, void *arg);
+static const struct krg_family proc_family = {
+	.name = KRG_PROC_GENL_NAME,
+	.version = KRG_PROC_GENL_VERSION,
+	.maxattr = KRG_PROC_A_MAX,
+	.policy = policy,
+	.module = "krg_proc",
+	.load_hint = "krgadm node start",
+};
 
-/* The kernel's extack message (or the missing attribute) into err. */
-static void extack(struct nlattr *attrs, int len, struct krg_err *err)
+int krg_proc_open(struct krg_handle **hp, struct krg_err *err)
 {
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	struct nlattr *m;
+	int ret = krg_open(hp, err);
 
-	if (!err || len <= 0 || nla_parse(tb, NLMSGERR_ATTR_MAX, attrs, len, NULL) < 0)
-		return;
-	m = tb[NLMSGERR_ATTR_MSG];
-	if (m && nla_len(m) > 0)
-		snprintf(err->msg, sizeof(err->msg), "%.*s",
-			 (int)strnlen(nla_data(m), (size_t)nla_len(m)), (const char *)nla_data(m));
-	else if (tb[NLMSGERR_ATTR_MISS_TYPE] && nla_len(tb[NLMSGERR_ATTR_MISS_TYPE]) >= 4)
-		snprintf(err->msg, sizeof(err->msg), "missing attribute %u",
-			 nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]));
-}
-
-/* NLMSG_ERROR (ack or error) or NLMSG_DONE: 0 or -errno, message in err. */
-static int final_status(struct nlmsghdr *nlh, struct krg_err *err)
-{
-	size_t hdr = nlh->nlmsg_type == NLMSG_ERROR ? sizeof(struct nlmsgerr) : sizeof(int);
-	int error;
-
-	if (nlh->nlmsg_len < NLMSG_HDRLEN + hdr)
-		return krg_err_set(err, -EBADMSG, "truncated netlink reply");
-	memcpy(&error, nlmsg_data(nlh), sizeof(int));
-	if (error >= 0)
-		return 0;
-	krg_err_set(err, error, "%s", "");
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return error;
-	/* NETLINK_CAP_ACK: an error carries only the request's header */
-	if (nlh->nlmsg_type == NLMSG_ERROR && !(nlh->nlmsg_flags & NLM_F_CAPPED))
-		hdr += ((struct nlmsgerr *)nlmsg_data(nlh))->msg.nlmsg_len - NLMSG_HDRLEN;
-	if (nlh->nlmsg_len > NLMSG_HDRLEN + hdr)
-		extack((struct nlattr *)((char *)nlmsg_data(nlh) + hdr),
-		       (int)(nlh->nlmsg_len - NLMSG_HDRLEN - hdr), err);
-	return error;
-}
-
-/* Sends msg (consumed), feeds every reply of ours to parse until the final
- * ack or NLMSG_DONE.  Returns 0, -errno, or the first non-zero parse result.
- */
-static int transact(struct krg_proc *h, struct nl_msg *msg, parse_fn parse, void *arg,
-		    struct krg_err *err)
-{
-	struct nlattr *tb[KRG_PROC_A_MAX + 1];
-	struct sockaddr_nl peer;
-	struct nlmsghdr *nlh;
-	unsigned char *buf;
-	uint32_t seq;
-	int n, ret = 1, cb_ret = 0;
-
-	if (err)
-		krg_err_set(err, 0, "%s", "");
-	n = nl_send_auto(h->sk, msg);
-	seq = nlmsg_hdr(msg)->nlmsg_seq;
-	nlmsg_free(msg);
-	if (n < 0)
-		return krg_err_set(err, -EIO, "cannot send to the kernel: %s", nl_geterror(n));
-	while (ret > 0) {
-		n = nl_recv(h->sk, &peer, &buf, NULL);
-		if (n == -NLE_INTR || n == -NLE_AGAIN)
-			continue;
-		if (n <= 0)
-			return krg_err_set(err, -EIO, "cannot read the kernel's reply: %s",
-					   n ? nl_geterror(n) : "end of file");
-		for (nlh = (struct nlmsghdr *)buf; ret > 0 && nlmsg_ok(nlh, n);
-		     nlh = nlmsg_next(nlh, &n)) {
-			if (nlh->nlmsg_seq != seq)
-				continue;
-			if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE) {
-				ret = final_status(nlh, err);
-			} else if (nlh->nlmsg_type == h->family && parse && !cb_ret) {
-				if (genlmsg_parse(nlh, 0, tb, KRG_PROC_A_MAX, policy) < 0)
-					ret = krg_err_set(err, -EBADMSG,
-							  "malformed reply from the kernel");
-				else
-					cb_ret = parse(tb, arg);
-			}
+	if (!ret) {
+		ret = krg_nl_resolve(*hp, &proc_family, err);
+		if (ret < 0) {
+			krg_close(*hp);
+			*hp = NULL;
+			return ret;
 		}
-		free(buf);
 	}
-	return ret < 0 ? ret : cb_ret;
-}
-
-static struct nl_msg *request(struct krg_proc *h, uint8_t cmd, int flags, struct krg_err *err)
-{
-	struct nl_msg *msg = nlmsg_alloc();
-
-	if (msg && genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, h->family, 0,
-			       flags | NLM_F_ACK, cmd, KRG_PROC_GENL_VERSION))
-		return msg;
-	nlmsg_free(msg);
-	krg_err_set(err, -ENOMEM, "out of memory");
-	return NULL;
-}
-
-static int too_large(struct nl_msg *msg, struct krg_err *err)
-{
-	nlmsg_free(msg);
-	return krg_err_set(err, -EMSGSIZE, "netlink message too large");
-}
-
-int krg_proc_open(struct krg_proc **hp, struct krg_err *err)
-{
-	struct krg_proc *h = calloc(1, sizeof(*h));
-	int one = 1, ret;
-
-	if (h)
-		h->sk = nl_socket_alloc();
-	if (!h || !h->sk) {
-		free(h);
-		return krg_err_set(err, -ENOMEM, "out of memory");
-	}
-	ret = genl_connect(h->sk);
-	if (ret < 0) {
-		ret = krg_err_set(err, -EIO, "cannot open a generic netlink socket: %s",
-				  nl_geterror(ret));
-		goto fail;
-	}
-	/* Best effort: without them errors simply come without a message. */
-	setsockopt(nl_socket_get_fd(h->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(nl_socket_get_fd(h->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	/* dumps come in multi-message buffers of any size */
-	nl_socket_enable_msg_peek(h->sk);
-	h->family = genl_ctrl_resolve(h->sk, KRG_PROC_GENL_NAME);
-	if (h->family < 0) {
-		ret = h->family == -NLE_OBJ_NOTFOUND ?
-			krg_err_set(err, -ENOENT, "the krg_proc module is not loaded (%s)",
-				    "try: krgadm node start") :
-			krg_err_set(err, -EIO, "cannot resolve the krg_proc family: %s",
-				    nl_geterror(h->family));
-		goto fail;
-	}
-	*hp = h;
-	return 0;
-fail:
-	nl_socket_free(h->sk);
-	free(h);
-	return ret;
-}
-
-void krg_proc_close(struct krg_proc *h)
-{
-	if (!h)
-		return;
-	nl_socket_free(h->sk);
-	free(h);
+	return ret < 0 ? ret : 0;
 }
 
 static uint32_t u32_of(struct nlattr **tb, int a)
@@ -242,15 +95,15 @@ static int parse_status(struct nlattr **tb, void *arg)
 	return 0;
 }
 
-int krg_proc_status(struct krg_proc *h, struct krg_proc_status *st, struct krg_err *err)
+int krg_proc_status(struct krg_handle *h, struct krg_proc_status *st, struct krg_err *err)
 {
-	struct nl_msg *msg = request(h, KRG_PROC_CMD_STATUS, 0, err);
-	int ret;
+	struct nl_msg *msg;
+	int ret = krg_nl_msg(h, &proc_family, KRG_PROC_CMD_STATUS, 0, &msg, err);
 
 	memset(st, 0, sizeof(*st));
-	if (!msg)
-		return -ENOMEM;
-	ret = transact(h, msg, parse_status, st, err);
+	if (ret)
+		return ret;
+	ret = krg_nl_request(h, &proc_family, msg, parse_status, st, err);
 	if (ret == -EBADMSG && !(err && err->msg[0]))
 		krg_err_set(err, ret, "malformed default capabilities in the kernel's reply");
 	return ret;
@@ -287,8 +140,7 @@ static int parse_proc(struct nlattr **tb, void *arg)
 	p->rss_kb = u64_of(tb, KRG_PROC_A_RSS_KB);
 	a = tb[KRG_PROC_A_COMM];
 	if (a)
-		snprintf(p->comm, sizeof(p->comm), "%.*s",
-			 (int)strnlen(nla_data(a), (size_t)nla_len(a)), (const char *)nla_data(a));
+		krg_nla_strcpy(a, p->comm, sizeof(p->comm));
 	a = tb[KRG_PROC_A_CMDLINE];
 	if (a) {
 		p->cmdline_len = (size_t)nla_len(a);
@@ -301,15 +153,13 @@ static int parse_proc(struct nlattr **tb, void *arg)
 
 static int put_nodeset(struct nl_msg *msg, const struct krg_nodeset *set)
 {
-	uint8_t bits[KRG_MAX_NODES / 8] = { 0 };
-	unsigned int id;
+	uint8_t bits[KRG_COMM_NODE_SET_LEN];
 
-	krg_nodeset_for_each(id, set)
-		bits[id / 8] |= (uint8_t)(1U << (id % 8));
+	krg_nodeset_to_bytes(set, bits);
 	return nla_put(msg, KRG_PROC_A_NODE_SET, sizeof(bits), bits);
 }
 
-int krg_proc_ps(struct krg_proc *h, const struct krg_ps_filter *filter,
+int krg_proc_ps(struct krg_handle *h, const struct krg_ps_filter *filter,
 		krg_proc_cb cb, void *arg, struct krg_err *err)
 {
 	struct nl_msg *msg;
@@ -318,12 +168,12 @@ int krg_proc_ps(struct krg_proc *h, const struct krg_ps_filter *filter,
 
 	if (filter && filter->nodes && !krg_nodeset_count(filter->nodes))
 		return krg_err_set(err, -EINVAL, "empty node list");
-	msg = request(h, KRG_PROC_CMD_PS, NLM_F_DUMP, err);
-	if (!msg)
-		return -ENOMEM;
+	ret = krg_nl_msg(h, &proc_family, KRG_PROC_CMD_PS, NLM_F_DUMP, &msg, err);
+	if (ret)
+		return ret;
 	if (filter && ((filter->nodes && put_nodeset(msg, filter->nodes)) ||
 		       (filter->by_uid && nla_put_u32(msg, KRG_PROC_A_UID, filter->uid))))
-		return too_large(msg, err);
+		return krg_nl_put_failed(msg, err);
 	w = malloc(sizeof(*w));
 	if (!w) {
 		nlmsg_free(msg);
@@ -331,7 +181,7 @@ int krg_proc_ps(struct krg_proc *h, const struct krg_ps_filter *filter,
 	}
 	w->cb = cb;
 	w->arg = arg;
-	ret = transact(h, msg, parse_proc, w, err);
+	ret = krg_nl_request(h, &proc_family, msg, parse_proc, w, err);
 	free(w);
 	return ret;
 }
@@ -349,18 +199,18 @@ static int parse_caps(struct nlattr **tb, void *arg)
 	return 0;
 }
 
-int krg_proc_caps_get(struct krg_proc *h, uint32_t pid, struct krg_caps *caps,
+int krg_proc_caps_get(struct krg_handle *h, uint32_t pid, struct krg_caps *caps,
 		      struct krg_err *err)
 {
-	struct nl_msg *msg = request(h, KRG_PROC_CMD_CAPS_GET, 0, err);
+	struct nl_msg *msg;
 	struct caps_reply r = { caps, -EBADMSG };
-	int ret;
+	int ret = krg_nl_msg(h, &proc_family, KRG_PROC_CMD_CAPS_GET, 0, &msg, err);
 
-	if (!msg)
-		return -ENOMEM;
+	if (ret)
+		return ret;
 	if (pid && nla_put_u32(msg, KRG_PROC_A_PID, pid))
-		return too_large(msg, err);
-	ret = transact(h, msg, parse_caps, &r, err);
+		return krg_nl_put_failed(msg, err);
+	ret = krg_nl_request(h, &proc_family, msg, parse_caps, &r, err);
 	if (!ret && r.ret)
 		ret = krg_err_set(err, r.ret, "the kernel's reply has no valid capabilities");
 	return ret;
@@ -371,44 +221,47 @@ static int put_caps(struct nl_msg *msg, int attr, const struct krg_caps *caps)
 	return nla_put(msg, attr, sizeof(*caps), caps);
 }
 
-int krg_proc_caps_set(struct krg_proc *h, uint32_t pid, const struct krg_caps *caps,
+int krg_proc_caps_set(struct krg_handle *h, uint32_t pid, const struct krg_caps *caps,
 		      struct krg_err *err)
 {
-	struct nl_msg *msg = request(h, KRG_PROC_CMD_CAPS_SET, 0, err);
+	struct nl_msg *msg;
+	int ret = krg_nl_msg(h, &proc_family, KRG_PROC_CMD_CAPS_SET, 0, &msg, err);
 
-	if (!msg)
-		return -ENOMEM;
+	if (ret)
+		return ret;
 	if ((pid && nla_put_u32(msg, KRG_PROC_A_PID, pid)) ||
 	    put_caps(msg, KRG_PROC_A_CAPS, caps))
-		return too_large(msg, err);
-	return transact(h, msg, NULL, NULL, err);
+		return krg_nl_put_failed(msg, err);
+	return krg_nl_request(h, &proc_family, msg, NULL, NULL, err);
 }
 
-int krg_proc_config_set(struct krg_proc *h, const struct krg_caps *default_caps,
+int krg_proc_config_set(struct krg_handle *h, const struct krg_caps *default_caps,
 			struct krg_err *err)
 {
-	struct nl_msg *msg = request(h, KRG_PROC_CMD_CONFIG_SET, 0, err);
+	struct nl_msg *msg;
+	int ret = krg_nl_msg(h, &proc_family, KRG_PROC_CMD_CONFIG_SET, 0, &msg, err);
 
-	if (!msg)
-		return -ENOMEM;
+	if (ret)
+		return ret;
 	if (put_caps(msg, KRG_PROC_A_DEFAULT_CAPS, default_caps))
-		return too_large(msg, err);
-	return transact(h, msg, NULL, NULL, err);
+		return krg_nl_put_failed(msg, err);
+	return krg_nl_request(h, &proc_family, msg, NULL, NULL, err);
 }
 
-int krg_proc_leave_check(struct krg_proc *h, const struct krg_nodeset *set,
+int krg_proc_leave_check(struct krg_handle *h, const struct krg_nodeset *set,
 			 bool kill, struct krg_err *err)
 {
 	struct nl_msg *msg;
+	int ret;
 
 	if (!krg_nodeset_count(set))
 		return krg_err_set(err, -EINVAL, "empty node list");
-	msg = request(h, KRG_PROC_CMD_LEAVE_CHECK, 0, err);
-	if (!msg)
-		return -ENOMEM;
+	ret = krg_nl_msg(h, &proc_family, KRG_PROC_CMD_LEAVE_CHECK, 0, &msg, err);
+	if (ret)
+		return ret;
 	if (put_nodeset(msg, set) || (kill && nla_put_flag(msg, KRG_PROC_A_KILL)))
-		return too_large(msg, err);
-	return transact(h, msg, NULL, NULL, err);
+		return krg_nl_put_failed(msg, err);
+	return krg_nl_request(h, &proc_family, msg, NULL, NULL, err);
 }
 
 const char *krg_env_state_name(int state)

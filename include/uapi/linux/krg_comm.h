@@ -12,7 +12,11 @@
  *    multi-byte wire fields are little-endian.
  *
  * Compatibility: this header only grows.  New commands/attributes are appended;
- * existing numbers never change meaning.
+ * existing numbers never change meaning.  The promise does not bind test
+ * commands: the test RPC service and its driver live in a test module with
+ * a family of its own (tests/include/krg_comm_test.h), and the TEST_RUN
+ * command (10) and TEST_* attributes (27 and up) that this header carried
+ * before are gone; their numbers are free for what comes next.
  */
 #ifndef _UAPI_LINUX_KRG_COMM_H
 #define _UAPI_LINUX_KRG_COMM_H
@@ -84,15 +88,6 @@
  *                         AUTH_FAILURES DROPPED
  *  NODE_EVENT   (notification only, multicast group "events"):
  *                         NODE_ID NODE_STATE EVENT
- *  TEST_RUN     do*    <- TEST_OP NODE_ID|NODE_SET TEST_SIZE TEST_COUNT
- *                         [TEST_CONCURRENCY] [TEST_TIMEOUT_MS]
- *                      -> TEST_OK TEST_ERRORS TEST_FIRST_ERROR TEST_ELAPSED_NS
- *                         TEST_BYTES TEST_CHECKSUM TEST_LAT_MIN_NS
- *                         TEST_LAT_MAX_NS TEST_REPLIES
- *                         Drives the built-in test RPC service (echo / sink /
- *                         stream with checksums) from user space.  Only in
- *                         modules built with the test service (it is, in this
- *                         project's default build); EOPNOTSUPP otherwise.
  *
  *  (do* = needs CAP_SYS_ADMIN)
  */
@@ -107,7 +102,6 @@ enum krg_comm_cmd {
 	KRG_COMM_CMD_NODE_GET,
 	KRG_COMM_CMD_STATS_GET,
 	KRG_COMM_CMD_NODE_EVENT,
-	KRG_COMM_CMD_TEST_RUN,
 
 	__KRG_COMM_CMD_MAX,
 	KRG_COMM_CMD_MAX = __KRG_COMM_CMD_MAX - 1
@@ -115,7 +109,7 @@ enum krg_comm_cmd {
 
 enum krg_comm_attr {
 	KRG_COMM_A_UNSPEC,
-	KRG_COMM_A_PAD,			/* padding for u64 attributes */
+	KRG_COMM_A_PAD,			/* pad: for u64 attributes */
 	KRG_COMM_A_CLUSTER_ID,		/* u32, >= 1 */
 	KRG_COMM_A_NODE_ID,		/* u32, < KRG_MAX_NODES */
 	KRG_COMM_A_ADDR4,		/* be32 IPv4 address (network byte order) */
@@ -142,27 +136,6 @@ enum krg_comm_attr {
 	KRG_COMM_A_RECONNECTS,		/* u64: sessions established after the first */
 	KRG_COMM_A_AUTH_FAILURES,	/* u64: handshakes or frame MACs that failed */
 	KRG_COMM_A_DROPPED,		/* u64: frames/connections dropped as invalid */
-	KRG_COMM_A_TEST_OP,		/* u32, enum krg_comm_test_op */
-	KRG_COMM_A_TEST_SIZE,		/* u32, payload bytes per call, <= KRG_COMM_TEST_MAX_SIZE */
-	KRG_COMM_A_TEST_COUNT,		/* u32, number of calls, 1 .. KRG_COMM_TEST_MAX_COUNT */
-	KRG_COMM_A_TEST_CONCURRENCY,	/* u32, calls in flight, 1 .. KRG_COMM_TEST_MAX_CONCURRENCY (default 1) */
-	KRG_COMM_A_TEST_TIMEOUT_MS,	/* u32, per call timeout, default 10000, max 600000 */
-	KRG_COMM_A_TEST_OK,		/* u32: calls that completed and verified */
-	KRG_COMM_A_TEST_ERRORS,		/* u32: calls that failed */
-	KRG_COMM_A_TEST_FIRST_ERROR,	/* s32: -errno of the first failure, 0 if none */
-	KRG_COMM_A_TEST_ELAPSED_NS,	/* u64: wall time of the whole run */
-	KRG_COMM_A_TEST_BYTES,		/* u64: payload bytes moved (each way counted once) */
-	KRG_COMM_A_TEST_CHECKSUM,	/* u32: crc32 (crc32_le, seed ~0) of the last verified payload */
-	KRG_COMM_A_TEST_LAT_MIN_NS,	/* u64 */
-	KRG_COMM_A_TEST_LAT_MAX_NS,	/* u64 */
-	KRG_COMM_A_TEST_REPLIES,	/* u32: replies collected (multicast: summed over nodes) */
-	KRG_COMM_A_TEST_SEED,		/* u32, optional: payload pattern seed */
-	/*
-	 * flag, ASYNC_ECHO and BULK only: send every call zero-copy
-	 * (krg_comm_call_async_zc) from one of TEST_CONCURRENCY buffers filled
-	 * once; size at most 1 MiB
-	 */
-	KRG_COMM_A_TEST_ZEROCOPY,
 
 	__KRG_COMM_A_MAX,
 	KRG_COMM_A_MAX = __KRG_COMM_A_MAX - 1
@@ -196,26 +169,6 @@ enum krg_comm_event {
 	KRG_EVENT_FAILED,	/* node declared failed */
 	KRG_EVENT_ABSENT,	/* session lost with a node that was not a member */
 };
-
-enum krg_comm_test_op {
-	KRG_TEST_NONE,
-	KRG_TEST_ECHO,		/* sync calls, payload echoed back, verified */
-	KRG_TEST_SINK,		/* sync calls, peer replies the payload's crc32, verified */
-	/* as SINK, for sizes above one frame (chunked, flow-controlled), crc verified */
-	KRG_TEST_STREAM,
-	KRG_TEST_ASYNC_ECHO,	/* echo with TEST_CONCURRENCY async calls in flight */
-	KRG_TEST_MCAST_ECHO,	/* multicast echo to NODE_SET, every reply verified */
-	KRG_TEST_NOP,		/* 0-byte call, reply without payload (latency) */
-	/*
-	 * peer discards the payload and replies its length: bandwidth; sync
-	 * calls, or TEST_CONCURRENCY async calls in flight
-	 */
-	KRG_TEST_BULK,
-};
-
-#define KRG_COMM_TEST_MAX_SIZE		(64U << 20)
-#define KRG_COMM_TEST_MAX_COUNT		10000000U
-#define KRG_COMM_TEST_MAX_CONCURRENCY	1024U
 
 /*
  * Wire format (TCP, port KRG_COMM_DEFAULT_PORT unless configured).

@@ -9,7 +9,11 @@
  * with ERANGE, as netlink does).  Mutating commands need
  * CAP_SYS_ADMIN (EPERM otherwise).
  *
- * Compatibility: this header only grows.
+ * Compatibility: this header only grows.  The promise does not bind test
+ * commands: the test IO linker and the commands that drive it live in a
+ * test module with a family of its own (tests/include/krg_kddm_test.h); the
+ * TEST_* commands (2-4), the test attributes (25 and up) and the test
+ * constants this header carried before are gone, their numbers free.
  */
 #ifndef _UAPI_LINUX_KRG_KDDM_H
 #define _UAPI_LINUX_KRG_KDDM_H
@@ -21,14 +25,6 @@
 
 /* Set ids: static (well-known, < KRG_KDDM_DYNAMIC_BASE) and dynamic. */
 #define KRG_KDDM_DYNAMIC_BASE	0x10000U
-/* Test sets (test IO linker) take ids in [TEST_BASE, TEST_BASE + TEST_MAX). */
-#define KRG_KDDM_TEST_BASE	0x8000U
-#define KRG_KDDM_TEST_MAX	0x1000U
-/* Object size limits of the test IO linker (bytes). */
-#define KRG_KDDM_TEST_OBJ_MIN	8U
-#define KRG_KDDM_TEST_OBJ_MAX	65536U
-#define KRG_KDDM_TEST_MAX_COUNT	10000000U
-#define KRG_KDDM_TEST_MAX_HOLD_MS	10000U
 
 /*
  * Commands.
@@ -39,28 +35,12 @@
  *                        OBJECTS OWNED READ_COPIES INVALID LOST PINNED
  *                        WAITING GETS GRABS REMOTE_REQS FORWARDS CHAIN_MAX
  *                        CHAIN_HIST MSGS_TX MSGS_RX UNEXPECTED RECOVERIES
- *  TEST_SET_CREATE  do*  <- SET_ID OBJ_SIZE [POLICY] [ON_FAILURE]
- *                        Creates a set of the test IO linker on every ONLINE
- *                        node (the creating node's online set becomes the
- *                        set's home nodes).  SET_ID in the test range.
- *                        EEXIST if it exists.
- *  TEST_SET_DESTROY do*  <- SET_ID        : destroys it on every node.
- *  TEST_OP          do*  <- SET_ID OBJ_ID TEST_OP [VALUE] [COUNT] [NODE_ID]
- *                        -> VALUE HOPS ELAPSED_NS EPOCH CONSISTENT
- *                        One operation on a test object (see enum
- *                        krg_kddm_test_op); runs in the calling task (it
- *                        may sleep; every wait is bounded), errors are
- *                        returned as the netlink error: EIO (object lost),
- *                        EHOSTDOWN, ETIMEDOUT, EINTR (signal).
  *
  *  (do* = needs CAP_SYS_ADMIN)
  */
 enum krg_kddm_cmd {
 	KRG_KDDM_CMD_UNSPEC,
 	KRG_KDDM_CMD_SET_GET,
-	KRG_KDDM_CMD_TEST_SET_CREATE,
-	KRG_KDDM_CMD_TEST_SET_DESTROY,
-	KRG_KDDM_CMD_TEST_OP,
 
 	__KRG_KDDM_CMD_MAX,
 	KRG_KDDM_CMD_MAX = __KRG_KDDM_CMD_MAX - 1
@@ -68,7 +48,7 @@ enum krg_kddm_cmd {
 
 enum krg_kddm_attr {
 	KRG_KDDM_A_UNSPEC,
-	KRG_KDDM_A_PAD,
+	KRG_KDDM_A_PAD,			/* pad: for u64 attributes */
 	KRG_KDDM_A_SET_ID,		/* u32 */
 	KRG_KDDM_A_LINKER,		/* string: IO linker name ("test", ...) */
 	KRG_KDDM_A_OBJ_SIZE,		/* u32, bytes */
@@ -94,17 +74,6 @@ enum krg_kddm_attr {
 	KRG_KDDM_A_MSGS_RX,		/* binary, le64[KRG_KDDM_MSG_TYPES] */
 	KRG_KDDM_A_UNEXPECTED,		/* u64: unexpected messages (answered with errors) */
 	KRG_KDDM_A_RECOVERIES,		/* u64: membership recoveries run */
-	/* test operations */
-	KRG_KDDM_A_OBJ_ID,		/* u64 */
-	KRG_KDDM_A_TEST_OP,		/* u32, enum krg_kddm_test_op */
-	KRG_KDDM_A_VALUE,		/* u64: operand in, result out */
-	KRG_KDDM_A_COUNT,		/* u32, loops, 1 .. KRG_KDDM_TEST_MAX_COUNT */
-	KRG_KDDM_A_NODE_ID,		/* u32: target node (FLUSH) */
-	KRG_KDDM_A_HOPS,		/* u32: forwarding hops of the operation's requests */
-	KRG_KDDM_A_ELAPSED_NS,		/* u64 */
-	KRG_KDDM_A_EPOCH,		/* u64: ownership epoch of the object seen */
-	KRG_KDDM_A_CONSISTENT,		/* u32: 1 if the byte array matched the counter */
-	KRG_KDDM_A_MSGS,		/* u64: protocol messages this node sent during the op */
 
 	__KRG_KDDM_A_MAX,
 	KRG_KDDM_A_MAX = __KRG_KDDM_A_MAX - 1
@@ -146,32 +115,6 @@ enum krg_kddm_on_failure {
 	KRG_KDDM_FAIL_RECREATE,
 	/* lost: get/grab return -EIO until it is removed */
 	KRG_KDDM_FAIL_LOST,
-};
-
-/*
- * Test objects: OBJ_SIZE bytes, a le64 counter at offset 0 followed by a
- * byte pattern derived from it: byte i (i >= 8) = (counter * 31 + i) & 0xff.
- * A READ checks the pattern against the counter (CONSISTENT).
- */
-enum krg_kddm_test_op {
-	KRG_KDDM_TEST_NONE,
-	KRG_KDDM_TEST_READ,	/* get, VALUE = counter, put */
-	KRG_KDDM_TEST_WRITE,	/* grab, counter = VALUE (pattern rewritten), put */
-	KRG_KDDM_TEST_INC,	/* grab, counter += VALUE (default 1), put; VALUE = new counter */
-	/* COUNT times INC by 1; VALUE = last counter, ELAPSED_NS = whole loop */
-	KRG_KDDM_TEST_INC_LOOP,
-	KRG_KDDM_TEST_READ_LOOP,	/* COUNT times READ; VALUE = last counter */
-	/* grab, hold VALUE ms (<= KRG_KDDM_TEST_MAX_HOLD_MS), counter += 1, put */
-	KRG_KDDM_TEST_HOLD,
-	KRG_KDDM_TEST_REMOVE,	/* remove the object cluster-wide */
-	KRG_KDDM_TEST_FLUSH,	/* grab, then hand ownership to NODE_ID (it pulls) */
-	KRG_KDDM_TEST_FIND,	/* local only: VALUE = counter if a valid copy is here, else ENOENT */
-	/*
-	 * Benchmark: COUNT times { flush the object to NODE_ID; get it back
-	 * (a read copy from a remote owner); put }.  VALUE = total ns spent in
-	 * the gets only, HOPS = summed hops, MSGS = all messages.
-	 */
-	KRG_KDDM_TEST_BENCH_GET,
 };
 
 #endif /* _UAPI_LINUX_KRG_KDDM_H */

@@ -135,7 +135,7 @@ enum krg_proc_cmd {
 
 enum krg_proc_attr {
 	KRG_PROC_A_UNSPEC,
-	KRG_PROC_A_PAD,
+	KRG_PROC_A_PAD,			/* pad: for u64 attributes */
 	KRG_PROC_A_ENV_STATE,		/* u32, enum krg_proc_env_state */
 	KRG_PROC_A_NODE_ID,		/* u32 */
 	KRG_PROC_A_PID_MIN,		/* u32: this node's PID slice [MIN, MAX) */

@@ -1,19 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * krg_comm test service (KRG_SVC_COMM_TEST) and its driver, the netlink
- * command TEST_RUN: echo / sink (crc32) / stream / async / multicast / nop /
- * bulk calls between nodes, every reply verified, with timings.
+ * krg_comm_test: the test RPC service of krg_comm (KRG_SVC_COMM_TEST) and
+ * its driver, the generic netlink family "krg_comm_test" (command RUN,
+ * tests/include/krg_comm_test.h): echo / sink (crc32) / stream / async /
+ * multicast / nop / bulk calls between nodes, every reply verified, with
+ * timings.  A test module: it uses krg_comm's public interface only and is
+ * built for the test bed (tests/comm/Makefile), never with the production
+ * modules.
+ *
+ * Unloading it while a RUN is in progress ends the run early: the
+ * family's unregistration waits for the running request, which stops
+ * issuing calls and waits for the calls in flight (each has a deadline);
+ * async contexts still alive after that keep the unload waiting, since
+ * their completions run this module's code.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/crc32.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include <net/genetlink.h>
+#include <krg/krg_genl.h>
+#include <krg_comm/krg_comm.h>
+#include <krg_comm_test.h>
 
-#include "internal.h"
+/* Set at unload: runs in progress stop issuing calls. */
+static bool krg_test_stopping;
+/* Async contexts alive (their completions run our code), for the unload. */
+static atomic_t krg_test_live = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(krg_test_live_wq);
 
 struct krg_test_hdr {
 	__le32 op;
@@ -45,21 +62,21 @@ static void krg_test_handler(struct krg_comm_req *req)
 	}
 	len = req->len - sizeof(*h);
 	switch (le32_to_cpu(h->op)) {
-	case KRG_TEST_ECHO:
-	case KRG_TEST_ASYNC_ECHO:
-	case KRG_TEST_MCAST_ECHO:
+	case KRG_COMM_TEST_ECHO:
+	case KRG_COMM_TEST_ASYNC_ECHO:
+	case KRG_COMM_TEST_MCAST_ECHO:
 		krg_comm_reply(req, 0, data, len);
 		return;
-	case KRG_TEST_SINK:
-	case KRG_TEST_STREAM:
+	case KRG_COMM_TEST_SINK:
+	case KRG_COMM_TEST_STREAM:
 		v = cpu_to_le32(krg_test_crc(data, len));
 		krg_comm_reply(req, 0, &v, sizeof(v));
 		return;
-	case KRG_TEST_BULK:
+	case KRG_COMM_TEST_BULK:
 		v = cpu_to_le32(len);
 		krg_comm_reply(req, 0, &v, sizeof(v));
 		return;
-	case KRG_TEST_NOP:
+	case KRG_COMM_TEST_NOP:
 		krg_comm_reply(req, 0, NULL, 0);
 		return;
 	}
@@ -98,20 +115,20 @@ static int krg_test_verify(u32 op, const void *data, size_t len, u32 crc,
 	__le32 v;
 
 	switch (op) {
-	case KRG_TEST_ECHO:
-	case KRG_TEST_ASYNC_ECHO:
-	case KRG_TEST_MCAST_ECHO:
+	case KRG_COMM_TEST_ECHO:
+	case KRG_COMM_TEST_ASYNC_ECHO:
+	case KRG_COMM_TEST_MCAST_ECHO:
 		return rlen == len && (!len || !memcmp(reply, data, len)) ?
 			0 : -EBADMSG;
-	case KRG_TEST_SINK:
-	case KRG_TEST_STREAM:
-	case KRG_TEST_BULK:
+	case KRG_COMM_TEST_SINK:
+	case KRG_COMM_TEST_STREAM:
+	case KRG_COMM_TEST_BULK:
 		if (rlen != sizeof(v))
 			return -EBADMSG;
 		memcpy(&v, reply, sizeof(v));
-		return le32_to_cpu(v) == (op == KRG_TEST_BULK ? len : crc) ?
+		return le32_to_cpu(v) == (op == KRG_COMM_TEST_BULK ? len : crc) ?
 			0 : -EBADMSG;
-	case KRG_TEST_NOP:
+	case KRG_COMM_TEST_NOP:
 		return rlen ? -EBADMSG : 0;
 	}
 	return -EINVAL;
@@ -119,7 +136,8 @@ static int krg_test_verify(u32 op, const void *data, size_t len, u32 crc,
 
 static bool krg_test_stop(void)
 {
-	return !krg_comm_running() || fatal_signal_pending(current);
+	return READ_ONCE(krg_test_stopping) || krg_comm_self() < 0 ||
+	       fatal_signal_pending(current);
 }
 
 static void krg_test_lat(struct krg_test_result *r, u64 t)
@@ -194,6 +212,8 @@ static void krg_test_async_put(struct krg_test_async *a)
 		kfree(a->zc);
 		kvfree(a->msg);
 		kfree(a);
+		if (atomic_dec_and_test(&krg_test_live))
+			wake_up_all(&krg_test_live_wq);
 	}
 }
 
@@ -308,6 +328,7 @@ static int krg_test_async(u32 node, u32 op, u8 *msg, size_t len, u32 count,
 		kvfree(msg);
 		return -ENOMEM;
 	}
+	atomic_inc(&krg_test_live);
 	refcount_set(&a->ref, 1);
 	spin_lock_init(&a->lock);
 	init_waitqueue_head(&a->wq);
@@ -402,7 +423,7 @@ static int krg_test_mcast(const unsigned long *set, const u8 *msg, size_t len,
 		for_each_set_bit(n, set, KRG_MAX_NODES) {
 			ret = status[n];
 			if (!ret)
-				ret = krg_test_verify(KRG_TEST_MCAST_ECHO,
+				ret = krg_test_verify(KRG_COMM_TEST_MCAST_ECHO,
 						      msg + sizeof(struct krg_test_hdr),
 						      dlen, 0, replies[n], rlens[n]);
 			kvfree(replies[n]);
@@ -429,19 +450,19 @@ out:
 static int krg_test_put(struct sk_buff *skb, const struct krg_test_result *r,
 			u64 elapsed)
 {
-	if (nla_put_u32(skb, KRG_COMM_A_TEST_OK, r->ok) ||
-	    nla_put_u32(skb, KRG_COMM_A_TEST_ERRORS, r->errors) ||
-	    nla_put_s32(skb, KRG_COMM_A_TEST_FIRST_ERROR, r->first_error) ||
-	    nla_put_u32(skb, KRG_COMM_A_TEST_REPLIES, r->replies) ||
-	    nla_put_u32(skb, KRG_COMM_A_TEST_CHECKSUM, r->checksum) ||
-	    nla_put_u64_64bit(skb, KRG_COMM_A_TEST_ELAPSED_NS, elapsed,
-			      KRG_COMM_A_PAD) ||
-	    nla_put_u64_64bit(skb, KRG_COMM_A_TEST_BYTES, r->bytes,
-			      KRG_COMM_A_PAD) ||
-	    nla_put_u64_64bit(skb, KRG_COMM_A_TEST_LAT_MIN_NS, r->lat_min,
-			      KRG_COMM_A_PAD) ||
-	    nla_put_u64_64bit(skb, KRG_COMM_A_TEST_LAT_MAX_NS, r->lat_max,
-			      KRG_COMM_A_PAD))
+	if (nla_put_u32(skb, KRG_COMM_TEST_A_OK, r->ok) ||
+	    nla_put_u32(skb, KRG_COMM_TEST_A_ERRORS, r->errors) ||
+	    nla_put_s32(skb, KRG_COMM_TEST_A_FIRST_ERROR, r->first_error) ||
+	    nla_put_u32(skb, KRG_COMM_TEST_A_REPLIES, r->replies) ||
+	    nla_put_u32(skb, KRG_COMM_TEST_A_CHECKSUM, r->checksum) ||
+	    nla_put_u64_64bit(skb, KRG_COMM_TEST_A_ELAPSED_NS, elapsed,
+			      KRG_COMM_TEST_A_PAD) ||
+	    nla_put_u64_64bit(skb, KRG_COMM_TEST_A_BYTES, r->bytes,
+			      KRG_COMM_TEST_A_PAD) ||
+	    nla_put_u64_64bit(skb, KRG_COMM_TEST_A_LAT_MIN_NS, r->lat_min,
+			      KRG_COMM_TEST_A_PAD) ||
+	    nla_put_u64_64bit(skb, KRG_COMM_TEST_A_LAT_MAX_NS, r->lat_max,
+			      KRG_COMM_TEST_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -451,16 +472,16 @@ static u32 krg_attr_u32(struct nlattr **a, int type, u32 def)
 	return a[type] ? nla_get_u32(a[type]) : def;
 }
 
-int krg_test_run(struct nlattr **a, struct sk_buff *skb,
-		 struct netlink_ext_ack *extack)
+static int krg_test_run(struct nlattr **a, struct sk_buff *skb,
+			struct netlink_ext_ack *extack)
 {
-	u32 op = nla_get_u32(a[KRG_COMM_A_TEST_OP]);
-	u32 size = krg_attr_u32(a, KRG_COMM_A_TEST_SIZE, 16);
-	u32 count = krg_attr_u32(a, KRG_COMM_A_TEST_COUNT, 1);
-	u32 conc = krg_attr_u32(a, KRG_COMM_A_TEST_CONCURRENCY, 1);
-	u32 tmo = krg_attr_u32(a, KRG_COMM_A_TEST_TIMEOUT_MS, 10000);
-	u32 seed = krg_attr_u32(a, KRG_COMM_A_TEST_SEED, 1);
-	bool zc = nla_get_flag(a[KRG_COMM_A_TEST_ZEROCOPY]);
+	u32 op = nla_get_u32(a[KRG_COMM_TEST_A_OP]);
+	u32 size = krg_attr_u32(a, KRG_COMM_TEST_A_SIZE, 16);
+	u32 count = krg_attr_u32(a, KRG_COMM_TEST_A_COUNT, 1);
+	u32 conc = krg_attr_u32(a, KRG_COMM_TEST_A_CONCURRENCY, 1);
+	u32 tmo = krg_attr_u32(a, KRG_COMM_TEST_A_TIMEOUT_MS, 10000);
+	u32 seed = krg_attr_u32(a, KRG_COMM_TEST_A_SEED, 1);
+	bool zc = nla_get_flag(a[KRG_COMM_TEST_A_ZEROCOPY]);
 	DECLARE_BITMAP(set, KRG_MAX_NODES);
 	struct krg_test_result r = {};
 	struct krg_test_hdr *h;
@@ -470,40 +491,40 @@ int krg_test_run(struct nlattr **a, struct sk_buff *skb,
 	u64 t0;
 	int ret = 0;
 
-	if (!krg_comm_running()) {
+	if (krg_comm_self() < 0) {
 		NL_SET_ERR_MSG(extack, "this node is not configured");
 		return -ENOTCONN;
 	}
-	if (op == KRG_TEST_NOP)
+	if (op == KRG_COMM_TEST_NOP)
 		size = 0, len = sizeof(*h);
-	if (zc && op != KRG_TEST_ASYNC_ECHO && op != KRG_TEST_BULK) {
-		NL_SET_ERR_MSG_ATTR(extack, a[KRG_COMM_A_TEST_ZEROCOPY],
+	if (zc && op != KRG_COMM_TEST_ASYNC_ECHO && op != KRG_COMM_TEST_BULK) {
+		NL_SET_ERR_MSG_ATTR(extack, a[KRG_COMM_TEST_A_ZEROCOPY],
 				    "zero-copy runs are async-echo or bulk");
 		return -EINVAL;
 	}
 	if (zc && len > KRG_COMM_ZC_MAX) {
-		NL_SET_ERR_MSG_ATTR(extack, a[KRG_COMM_A_TEST_SIZE],
+		NL_SET_ERR_MSG_ATTR(extack, a[KRG_COMM_TEST_A_SIZE],
 				    "zero-copy calls carry at most 1 MiB");
 		return -EMSGSIZE;
 	}
 	bitmap_zero(set, KRG_MAX_NODES);
-	if (op == KRG_TEST_MCAST_ECHO) {
+	if (op == KRG_COMM_TEST_MCAST_ECHO) {
 		const u8 *b;
 
-		if (NL_REQ_ATTR_CHECK(extack, NULL, a, KRG_COMM_A_NODE_SET)) {
+		if (NL_REQ_ATTR_CHECK(extack, NULL, a, KRG_COMM_TEST_A_NODE_SET)) {
 			NL_SET_ERR_MSG(extack, "missing attribute node-set");
 			return -EINVAL;
 		}
-		b = nla_data(a[KRG_COMM_A_NODE_SET]);
-		for (n = 0; n < nla_len(a[KRG_COMM_A_NODE_SET]) * 8; n++)
+		b = nla_data(a[KRG_COMM_TEST_A_NODE_SET]);
+		for (n = 0; n < nla_len(a[KRG_COMM_TEST_A_NODE_SET]) * 8; n++)
 			if (b[n / 8] & (1 << (n % 8)))
 				__set_bit(n, set);
 	} else {
-		if (NL_REQ_ATTR_CHECK(extack, NULL, a, KRG_COMM_A_NODE_ID)) {
+		if (NL_REQ_ATTR_CHECK(extack, NULL, a, KRG_COMM_TEST_A_NODE_ID)) {
 			NL_SET_ERR_MSG(extack, "missing attribute node-id");
 			return -EINVAL;
 		}
-		node = nla_get_u32(a[KRG_COMM_A_NODE_ID]);
+		node = nla_get_u32(a[KRG_COMM_TEST_A_NODE_ID]);
 	}
 	msg = kvmalloc(len, GFP_KERNEL);
 	if (!msg)
@@ -516,36 +537,138 @@ int krg_test_run(struct nlattr **a, struct sk_buff *skb,
 
 	t0 = ktime_get_ns();
 	switch (op) {
-	case KRG_TEST_BULK:
+	case KRG_COMM_TEST_BULK:
 		if (conc == 1 && !zc) {
 			krg_test_sync(node, op, msg, len, crc, count, tmo, &r);
 			break;
 		}
 		fallthrough;	/* several 1 MiB calls in flight: a stream */
-	case KRG_TEST_ASYNC_ECHO:
+	case KRG_COMM_TEST_ASYNC_ECHO:
 		ret = krg_test_async(node, op, msg, len, count, conc, zc, tmo,
 				     &r);
 		msg = NULL;	/* owned by the async context */
 		break;
-	case KRG_TEST_MCAST_ECHO:
+	case KRG_COMM_TEST_MCAST_ECHO:
 		ret = krg_test_mcast(set, msg, len, count, tmo, &r);
 		break;
 	default:
 		krg_test_sync(node, op, msg, len, crc, count, tmo, &r);
 		break;
 	}
+	/* Cut short by an unload: the calls not made count as one failure. */
+	if (READ_ONCE(krg_test_stopping) && r.ok + r.errors < count)
+		krg_test_error(&r, -ESHUTDOWN);
 	if (!ret)
 		ret = krg_test_put(skb, &r, ktime_get_ns() - t0);
 	kvfree(msg);
 	return ret;
 }
 
-int krg_test_init(void)
+/* ---- the "krg_comm_test" family ------------------------------------------ */
+
+static struct genl_family krg_test_family;
+
+/* Policy ranges above s16 need a range structure. */
+static struct netlink_range_validation krg_test_size_range = {
+	.max = KRG_COMM_TEST_MAX_SIZE,
+};
+static struct netlink_range_validation krg_test_count_range = {
+	.min = 1, .max = KRG_COMM_TEST_MAX_COUNT,
+};
+static struct netlink_range_validation krg_test_timeout_range = {
+	.min = 1, .max = KRG_COMM_TEST_MAX_TIMEOUT_MS,
+};
+
+static const struct nla_policy krg_test_policy[KRG_COMM_TEST_A_MAX + 1] = {
+	[KRG_COMM_TEST_A_OP] = NLA_POLICY_RANGE(NLA_U32, KRG_COMM_TEST_ECHO,
+						KRG_COMM_TEST_BULK),
+	[KRG_COMM_TEST_A_NODE_ID] = NLA_POLICY_MAX(NLA_U32, KRG_MAX_NODES - 1),
+	[KRG_COMM_TEST_A_NODE_SET] = NLA_POLICY_RANGE(NLA_BINARY, 1,
+						      KRG_COMM_NODE_SET_LEN),
+	[KRG_COMM_TEST_A_SIZE] = NLA_POLICY_FULL_RANGE(NLA_U32,
+						       &krg_test_size_range),
+	[KRG_COMM_TEST_A_COUNT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							&krg_test_count_range),
+	[KRG_COMM_TEST_A_CONCURRENCY] =
+		NLA_POLICY_RANGE(NLA_U32, 1, KRG_COMM_TEST_MAX_CONCURRENCY),
+	[KRG_COMM_TEST_A_TIMEOUT_MS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &krg_test_timeout_range),
+	[KRG_COMM_TEST_A_SEED] = { .type = NLA_U32 },
+	[KRG_COMM_TEST_A_ZEROCOPY] = { .type = NLA_FLAG },
+};
+
+struct krg_test_req {
+	struct nlattr **attrs;
+	struct netlink_ext_ack *extack;
+};
+
+static int krg_test_reply(struct sk_buff *skb, void *arg)
 {
-	return krg_comm_register_service(&krg_test_service);
+	struct krg_test_req *t = arg;
+
+	return krg_test_run(t->attrs, skb, t->extack);
 }
 
-void krg_test_exit(void)
+static int krg_test_nl_run(struct sk_buff *in, struct genl_info *info)
 {
+	struct krg_test_req t = { info->attrs, info->extack };
+
+	if (krg_genl_missing(info, KRG_COMM_TEST_A_OP, "op"))
+		return -EINVAL;
+	return krg_genl_reply(info, &krg_test_family, krg_test_reply, &t);
+}
+
+static const struct genl_ops krg_test_ops[] = {
+	{
+		.cmd = KRG_COMM_TEST_CMD_RUN,
+		.doit = krg_test_nl_run,
+		.policy = krg_test_policy,
+		.maxattr = KRG_COMM_TEST_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+};
+
+static struct genl_family krg_test_family __ro_after_init = {
+	.name = KRG_COMM_TEST_GENL_NAME,
+	.version = KRG_COMM_TEST_GENL_VERSION,
+	.maxattr = KRG_COMM_TEST_A_MAX,
+	.netnsok = false,
+	.parallel_ops = true,
+	.pre_doit = krg_genl_pre_doit,
+	.module = THIS_MODULE,
+	.ops = krg_test_ops,
+	.n_ops = ARRAY_SIZE(krg_test_ops),
+	.resv_start_op = KRG_COMM_TEST_CMD_RUN + 1,
+};
+
+static int __init krg_comm_test_init(void)
+{
+	int ret = krg_comm_register_service(&krg_test_service);
+
+	if (ret)
+		return ret;
+	ret = genl_register_family(&krg_test_family);
+	if (ret)
+		krg_comm_unregister_service(&krg_test_service);
+	return ret;
+}
+
+static void __exit krg_comm_test_exit(void)
+{
+	WRITE_ONCE(krg_test_stopping, true);
+	/* Returns once no RUN is in progress any more. */
+	genl_unregister_family(&krg_test_family);
+	/* Every call has a deadline, so every context goes. */
+	while (!wait_event_timeout(krg_test_live_wq, !atomic_read(&krg_test_live),
+				   60 * HZ))
+		pr_warn("unload waits for %d async test contexts\n",
+			atomic_read(&krg_test_live));
 	krg_comm_unregister_service(&krg_test_service);
 }
+
+module_init(krg_comm_test_init);
+module_exit(krg_comm_test_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Kerrighed krg_comm test RPC service and driver (test bed only)");
+MODULE_AUTHOR("The Kerrighed project");
