@@ -24,9 +24,17 @@ static struct netlink_range_validation krgp_pid_range_nl = {
 	.min = 0, .max = PID_MAX_LIMIT - 1,
 };
 
+/* Each command takes exactly its attributes (strict: others are refused). */
+static const struct nla_policy krgp_status_policy[KRG_PROC_A_MAX + 1] = {
+};
+
 static const struct nla_policy krgp_ps_policy[KRG_PROC_A_MAX + 1] = {
-	[KRG_PROC_A_NODE_SET] = { .type = NLA_BINARY, .len = KRG_MAX_NODES / 8 },
+	[KRG_PROC_A_NODE_SET] = NLA_POLICY_RANGE(NLA_BINARY, 1, KRG_MAX_NODES / 8),
 	[KRG_PROC_A_UID] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy krgp_caps_get_policy[KRG_PROC_A_MAX + 1] = {
+	[KRG_PROC_A_PID] = NLA_POLICY_FULL_RANGE(NLA_U32, &krgp_pid_range_nl),
 };
 
 static const struct nla_policy krgp_caps_policy[KRG_PROC_A_MAX + 1] = {
@@ -39,7 +47,7 @@ static const struct nla_policy krgp_config_policy[KRG_PROC_A_MAX + 1] = {
 };
 
 static const struct nla_policy krgp_leave_policy[KRG_PROC_A_MAX + 1] = {
-	[KRG_PROC_A_NODE_SET] = { .type = NLA_BINARY, .len = KRG_MAX_NODES / 8 },
+	[KRG_PROC_A_NODE_SET] = NLA_POLICY_RANGE(NLA_BINARY, 1, KRG_MAX_NODES / 8),
 	[KRG_PROC_A_KILL] = { .type = NLA_FLAG },
 };
 
@@ -326,7 +334,7 @@ static int krgp_nl_leave_check(struct sk_buff *skb, struct genl_info *info)
 	.maxattr = KRG_PROC_A_MAX, .flags = (_flags) }
 
 static const struct genl_ops krgp_nl_ops[] = {
-	KRGP_OP(KRG_PROC_CMD_STATUS, krgp_nl_status, NULL, 0),
+	KRGP_OP(KRG_PROC_CMD_STATUS, krgp_nl_status, krgp_status_policy, 0),
 	{
 		.cmd = KRG_PROC_CMD_PS,
 		.start = krgp_nl_ps_start,
@@ -335,7 +343,8 @@ static const struct genl_ops krgp_nl_ops[] = {
 		.policy = krgp_ps_policy,
 		.maxattr = KRG_PROC_A_MAX,
 	},
-	KRGP_OP(KRG_PROC_CMD_CAPS_GET, krgp_nl_caps_get, krgp_caps_policy, 0),
+	KRGP_OP(KRG_PROC_CMD_CAPS_GET, krgp_nl_caps_get, krgp_caps_get_policy,
+		0),
 	/* Its own rule (owner or CAP_SYS_ADMIN), checked where the process runs. */
 	KRGP_OP(KRG_PROC_CMD_CAPS_SET, krgp_nl_caps_set, krgp_caps_policy, 0),
 	KRGP_OP(KRG_PROC_CMD_CONFIG_SET, krgp_nl_config_set, krgp_config_policy,
