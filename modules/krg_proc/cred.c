@@ -58,7 +58,7 @@ static bool krgp_kgid(__le32 v, kgid_t *out)
 	return gid_valid(*out);
 }
 
-const struct cred *krgp_cred_unpack(const struct krgp_wire_cred *w)
+static const struct cred *krgp_cred_build(const struct krgp_wire_cred *w)
 {
 	unsigned int i, n = le32_to_cpu(w->ngroups);
 	u64 caps = le64_to_cpu(w->cap_effective);
@@ -102,4 +102,57 @@ const struct cred *krgp_cred_unpack(const struct krgp_wire_cred *w)
 err_inval:
 	put_cred(c);
 	return ERR_PTR(-EINVAL);
+}
+
+/*
+ * The last credentials built, by their wire form: a node serves a few
+ * users' requests over and over (ps, kill), and a credential is immutable
+ * once built, so it is shared.
+ */
+#define KRGP_CRED_CACHE 8
+
+static struct {
+	struct krgp_wire_cred wire;
+	const struct cred *cred;
+} krgp_cred_cache[KRGP_CRED_CACHE];
+static unsigned int krgp_cred_next;
+static DEFINE_SPINLOCK(krgp_cred_lock);
+
+const struct cred *krgp_cred_unpack(const struct krgp_wire_cred *w)
+{
+	const struct cred *c = NULL, *old;
+	unsigned int i;
+
+	spin_lock(&krgp_cred_lock);
+	for (i = 0; i < KRGP_CRED_CACHE && !c; i++)
+		if (krgp_cred_cache[i].cred &&
+		    !memcmp(&krgp_cred_cache[i].wire, w, sizeof(*w)))
+			c = get_cred(krgp_cred_cache[i].cred);
+	spin_unlock(&krgp_cred_lock);
+	if (c)
+		return c;
+
+	c = krgp_cred_build(w);
+	if (IS_ERR(c))
+		return c;
+	spin_lock(&krgp_cred_lock);
+	i = krgp_cred_next++ % KRGP_CRED_CACHE;
+	old = krgp_cred_cache[i].cred;
+	krgp_cred_cache[i].wire = *w;
+	krgp_cred_cache[i].cred = get_cred(c);
+	spin_unlock(&krgp_cred_lock);
+	if (old)
+		put_cred(old);
+	return c;
+}
+
+void krgp_cred_cache_clear(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < KRGP_CRED_CACHE; i++) {
+		if (krgp_cred_cache[i].cred)
+			put_cred(krgp_cred_cache[i].cred);
+		krgp_cred_cache[i].cred = NULL;
+	}
 }

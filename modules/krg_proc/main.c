@@ -120,6 +120,7 @@ static void __exit krg_proc_exit(void)
 	krgp_procfs_exit();
 	krgp_cluster_stat_exit();
 	krgp_rpc_exit();
+	krgp_cred_cache_clear();
 	krgp_caps_exit_module();
 	rcu_barrier();	/* kfree_rcu of capability entries */
 }

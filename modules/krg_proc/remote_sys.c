@@ -148,6 +148,12 @@ void krgp_serve_syscall(struct krgp_req *req)
 	const struct cred *cred, *old;
 	int ret;
 
+	/* Only setpriority's checks look at who asks. */
+	if (le32_to_cpu(r->sys) != KRGP_SYS_SETPRIORITY) {
+		ret = krgp_sys_here(r, &out);
+		krgp_reply(req, ret, ret ? NULL : &out, ret ? 0 : sizeof(out));
+		return;
+	}
 	cred = krgp_cred_unpack(&r->cred);
 	if (IS_ERR(cred)) {
 		krgp_reply(req, PTR_ERR(cred), NULL, 0);

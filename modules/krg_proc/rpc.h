@@ -74,6 +74,8 @@ void krgp_cred_pack(struct krgp_wire_cred *w);
  * release with put_cred().
  */
 const struct cred *krgp_cred_unpack(const struct krgp_wire_cred *w);
+/* Drops the credentials kept for reuse (module exit). */
+void krgp_cred_cache_clear(void);
 /* Does w carry capability cap (effective)? */
 bool krgp_cred_capable(const struct krgp_wire_cred *w, int cap);
 
