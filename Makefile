@@ -98,7 +98,7 @@ check-long: deps
 # check-debug: DEBUG_SUITES on the KASAN/lockdep/kmemleak kernel.  ARGS:
 # other suites.  Own cluster name and log folder, so they can run beside
 # make check.
-KERNEL_SUITES := hooks
+KERNEL_SUITES := hooks proc
 DEBUG_SUITES := hooks
 check-kernels check-debug check-debug-long: deps
 	@test -x tests/run || { echo "error: tests/run is missing" >&2; exit 1; }
