@@ -76,15 +76,20 @@ check: deps
 # Kernels built from linux-source-6.1 + core-patch/ (core-patch/build-kernel,
 # reused while unchanged): the patch applies, the kernel builds and boots, and
 # krg_hooks runs there on its core backend.  check-debug: the same on the
-# KASAN/lockdep/kmemleak kernel.  ARGS: suites (default hooks).  Own cluster
+# KASAN/lockdep/kmemleak kernel.  ARGS: suites (default hooks, and for the
+# debug kernel comm_debug).  Own cluster
 # name and log folder, so they can run beside make check.
 check-kernels check-debug: deps
 	@test -x tests/run || { echo "error: tests/run is missing" >&2; exit 1; }
 	KRG_TEST_CLUSTER=$${KRG_TEST_CLUSTER:-krg$(kvariant)} \
 	KRG_TEST_LOGS=$${KRG_TEST_LOGS:-$(BUILD)/test-logs/kernel-$(kvariant)} \
-		tests/run --nodes 1 --kernel $(kvariant) $(or $(ARGS),hooks)
+		tests/run --nodes 1 --kernel $(kvariant) $(or $(ARGS),$(ksuites))
 check-kernels: kvariant = patched
+check-kernels: ksuites = hooks
 check-debug: kvariant = debug
+# comm_debug: krg_comm's self-tests and membership events under injected
+# allocation failures, which only the debug kernel can do.
+check-debug: ksuites = hooks comm_debug
 
 bench: deps
 	tests/bench/run
