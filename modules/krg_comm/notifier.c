@@ -57,7 +57,7 @@ static unsigned long overflows;
 static LIST_HEAD(notifiers);
 static DECLARE_RWSEM(notifiers_sem);
 /* Delivered UP, not yet DOWN/FAILED: what registering replays (sem). */
-static DECLARE_BITMAP(joined, KRG_MAX_NODES);
+static krg_nodemask_t joined;
 static struct work_struct event_work;
 
 static bool reachability(int event)
@@ -107,12 +107,12 @@ static void notify(enum krg_comm_node_event event, u32 node)
 	if (event == KRG_COMM_NODE_UP) {
 		list_for_each_entry(nb, &notifiers, list)
 			nb->notify(nb, event, node);
-		__set_bit(node, joined);
+		krg_nodemask_set(&joined, node);
 	} else {
 		list_for_each_entry_reverse(nb, &notifiers, list)
 			nb->notify(nb, event, node);
 		if (event != KRG_COMM_NODE_LEAVING)
-			__clear_bit(node, joined);
+			krg_nodemask_clear(&joined, node);
 	}
 	up_read(&notifiers_sem);
 }
@@ -183,7 +183,7 @@ int krg_comm_register_notifier(struct krg_comm_notifier *nb)
 			break;
 	list_add_tail(&nb->list, &pos->list);
 	/* The nodes the others were told joined (their UP delivered). */
-	for_each_set_bit(n, joined, KRG_MAX_NODES)
+	krg_nodemask_for_each(n, &joined)
 		nb->notify(nb, KRG_COMM_NODE_UP, n);
 	up_write(&notifiers_sem);
 	return 0;
