@@ -95,11 +95,13 @@ check-long: deps
 # Kernels built from linux-source-6.1 + core-patch/ (core-patch/build-kernel,
 # reused while unchanged): the patch applies, the kernel builds and boots, and
 # the suites that have a core-backend path (KERNEL_SUITES) run there.
-# check-debug: DEBUG_SUITES on the KASAN/lockdep/kmemleak kernel.  ARGS:
-# other suites.  Own cluster name and log folder, so they can run beside
-# make check.
+# check-debug: DEBUG_SUITES on the KASAN/lockdep/kmemleak kernel (with
+# comm_debug: krg_comm's self-tests and membership events under injected
+# allocation failures, which only the debug kernel can do).  ARGS: other
+# suites.  Own cluster name and log folder, so they can run beside make
+# check.
 KERNEL_SUITES := hooks proc
-DEBUG_SUITES := hooks
+DEBUG_SUITES := hooks comm_debug
 check-kernels check-debug check-debug-long: deps
 	@test -x tests/run || { echo "error: tests/run is missing" >&2; exit 1; }
 	$(lengths) KRG_TEST_CLUSTER=$${KRG_TEST_CLUSTER:-krg$(kvariant)} \

@@ -7,64 +7,61 @@
  * allocating, mapping, first touching and freeing it cost 2-3 ms in the
  * emulated test nodes, as much as moving the megabyte over TCP, and a bulk
  * transfer did that three times per megabyte (send queue, receive buffer,
- * reassembly).  Freed buffers of at least KRG_BUF_MIN bytes are kept in a
- * small cache (at most KRG_BUF_CACHE_BYTES, each dropped after
- * KRG_BUF_IDLE_MS unused: krg_buf_trim runs every heartbeat) and handed out
+ * reassembly).  Freed buffers of at least BUF_MIN bytes are kept in a
+ * small cache (at most BUF_CACHE_BYTES, each dropped after
+ * BUF_IDLE_MS unused: comm_buf_trim runs every heartbeat) and handed out
  * again for requests of nearly their size.  Smaller buffers are plain
  * kvmalloc/kvfree.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/error-injection.h>
 #include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
-#include "internal.h"
+#include "buf.h"
 
-#define KRG_BUF_MIN		(64U << 10)
-#define KRG_BUF_GRAIN		(64U << 10)	/* capacities are multiples */
-#define KRG_BUF_CACHE_BYTES	(32U << 20)
-#define KRG_BUF_IDLE_MS		1000
+#define BUF_MIN		(64U << 10)
+#define BUF_GRAIN		(64U << 10)	/* capacities are multiples */
+#define BUF_CACHE_BYTES	(32U << 20)
+#define BUF_IDLE_MS		1000
 
 /* Precedes every buffer; the caller sees what follows it. */
-struct krg_buf {
+struct buf_hdr {
 	struct list_head list;		/* in the cache, when free */
 	size_t cap;			/* bytes after the header */
 	unsigned long freed;		/* jiffies */
 } ____cacheline_aligned;
 
-static LIST_HEAD(krg_buf_cache);
-static DEFINE_SPINLOCK(krg_buf_lock);
-static size_t krg_buf_cached;
+static LIST_HEAD(buf_cache);
+static DEFINE_SPINLOCK(buf_lock);
+static size_t buf_cached;
 
-/*
- * A buffer of at least @size bytes (NULL if out of memory), to free with
- * krg_buf_free() only.  @gfp: GFP_KERNEL or GFP_NOFS.
- */
-void *krg_buf_alloc(size_t size, gfp_t gfp)
+void *comm_buf_alloc(size_t size, gfp_t gfp)
 {
-	struct krg_buf *b, *best = NULL;
+	struct buf_hdr *b, *best = NULL;
 	size_t cap;
 
 	if (size > SIZE_MAX / 2)
 		return NULL;
-	if (size >= KRG_BUF_MIN) {
-		spin_lock_bh(&krg_buf_lock);
+	if (size >= BUF_MIN) {
+		spin_lock_bh(&buf_lock);
 		/* Fits and wastes at most a quarter: the tightest one. */
-		list_for_each_entry(b, &krg_buf_cache, list)
+		list_for_each_entry(b, &buf_cache, list)
 			if (b->cap >= size && b->cap - size <= size / 4 +
-			    KRG_BUF_GRAIN && (!best || b->cap < best->cap))
+			    BUF_GRAIN && (!best || b->cap < best->cap))
 				best = b;
 		if (best) {
 			list_del(&best->list);
-			krg_buf_cached -= best->cap;
+			buf_cached -= best->cap;
 		}
-		spin_unlock_bh(&krg_buf_lock);
+		spin_unlock_bh(&buf_lock);
 		if (best)
 			return best + 1;
-		cap = round_up(size + sizeof(*b), KRG_BUF_GRAIN) - sizeof(*b);
+		cap = round_up(size + sizeof(*b), BUF_GRAIN) - sizeof(*b);
 	} else {
 		cap = size;
 	}
@@ -75,41 +72,47 @@ void *krg_buf_alloc(size_t size, gfp_t gfp)
 	return b + 1;
 }
 
-void krg_buf_free(void *p)
+/*
+ * Every frame and payload buffer comes from here: a fault-injection test
+ * (fail_function, debug kernels) fails krg_comm's own allocations through it.
+ */
+ALLOW_ERROR_INJECTION(comm_buf_alloc, NULL);
+
+void comm_buf_free(void *p)
 {
-	struct krg_buf *b;
+	struct buf_hdr *b;
 
 	if (ZERO_OR_NULL_PTR(p))
 		return;
-	b = (struct krg_buf *)p - 1;
-	if (b->cap >= KRG_BUF_MIN) {
-		spin_lock_bh(&krg_buf_lock);
-		if (krg_buf_cached + b->cap <= KRG_BUF_CACHE_BYTES) {
+	b = (struct buf_hdr *)p - 1;
+	if (b->cap >= BUF_MIN) {
+		spin_lock_bh(&buf_lock);
+		if (buf_cached + b->cap <= BUF_CACHE_BYTES) {
 			b->freed = jiffies;
-			list_add(&b->list, &krg_buf_cache);
-			krg_buf_cached += b->cap;
+			list_add(&b->list, &buf_cache);
+			buf_cached += b->cap;
 			b = NULL;
 		}
-		spin_unlock_bh(&krg_buf_lock);
+		spin_unlock_bh(&buf_lock);
 	}
 	kvfree(b);
 }
 
-/* Frees the cached buffers unused for KRG_BUF_IDLE_MS (@all: every one). */
-void krg_buf_trim(bool all)
+/* Unused for BUF_IDLE_MS: runs every heartbeat. */
+void comm_buf_trim(bool all)
 {
-	unsigned long old = jiffies - msecs_to_jiffies(KRG_BUF_IDLE_MS);
-	struct krg_buf *b, *tmp;
+	unsigned long old = jiffies - msecs_to_jiffies(BUF_IDLE_MS);
+	struct buf_hdr *b, *tmp;
 	LIST_HEAD(drop);
 
-	spin_lock_bh(&krg_buf_lock);
-	list_for_each_entry_safe(b, tmp, &krg_buf_cache, list) {
+	spin_lock_bh(&buf_lock);
+	list_for_each_entry_safe(b, tmp, &buf_cache, list) {
 		if (!all && time_after(b->freed, old))
 			continue;
 		list_move(&b->list, &drop);
-		krg_buf_cached -= b->cap;
+		buf_cached -= b->cap;
 	}
-	spin_unlock_bh(&krg_buf_lock);
+	spin_unlock_bh(&buf_lock);
 	list_for_each_entry_safe(b, tmp, &drop, list)
 		kvfree(b);
 }

@@ -25,17 +25,18 @@
 
 #include <linux/types.h>
 #include <linux/atomic.h>
-#include <linux/bitmap.h>
 #include <linux/list.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <uapi/linux/krg_comm.h>
 
+#include "krg_nodemask.h"
+
 /*
  * Bump on every incompatible change to this header: a module built against
  * another value refuses to load on top of this one.
  */
-#define KRG_COMM_ABI 2
+#define KRG_COMM_ABI 3
 
 /* Returns KRG_COMM_ABI as this module was built. */
 u32 krg_comm_abi(void);
@@ -46,7 +47,7 @@ u32 krg_comm_abi(void);
 int krg_comm_self(void);
 
 /* Copies the set of ONLINE nodes (self included) into @set. */
-void krg_comm_online_nodes(unsigned long *set /* KRG_MAX_NODES bits */);
+void krg_comm_online_nodes(krg_nodemask_t *set);
 
 /* enum krg_comm_node_state of @node (KRG_NODE_ABSENT if unknown). */
 int krg_comm_node_state(u32 node);
@@ -190,14 +191,14 @@ int krg_comm_call_async_zc(u32 node, u32 service, struct krg_comm_zc *zc,
 			   void *ctx);
 
 /*
- * Multicast call to every node in @nodes (KRG_MAX_NODES bits; the local
- * node may be included and is called through the same path).  Waits for
+ * Multicast call to every node in @nodes (the local node may be included
+ * and is called through the same path).  Waits for
  * every reply or @timeout_ms.  @status[n] and, if @replies is non-NULL,
  * @replies[n] / @reply_lens[n] are filled for every node n of the set
  * (arrays of KRG_MAX_NODES entries; free replies with kvfree).  Returns the
  * number of nodes whose call succeeded.
  */
-int krg_comm_call_multi(const unsigned long *nodes, u32 service,
+int krg_comm_call_multi(const krg_nodemask_t *nodes, u32 service,
 			const void *data, size_t len, unsigned int timeout_ms,
 			int *status, void **replies, size_t *reply_lens);
 

@@ -45,23 +45,17 @@ static const struct nla_policy krg_empty_policy[KRG_COMM_A_MAX + 1] = {};
 
 /* ---- helpers ------------------------------------------------------------- */
 
-/* NODE_SET or NODE_ID into a bitmap of KRG_MAX_NODES bits. */
-static int krg_nl_node_set(struct genl_info *info, unsigned long *set)
+/* NODE_SET or NODE_ID into a node set. */
+static int krg_nl_node_set(struct genl_info *info, krg_nodemask_t *set)
 {
 	struct nlattr *a = info->attrs[KRG_COMM_A_NODE_SET];
-	u8 bytes[KRG_COMM_NODE_SET_LEN] = {};
-	u32 n;
 
-	bitmap_zero(set, KRG_MAX_NODES);
-	if (a) {
-		memcpy(bytes, nla_data(a), nla_len(a));
-		for (n = 0; n < KRG_MAX_NODES; n++)
-			if (bytes[n / 8] & (1 << (n % 8)))
-				__set_bit(n, set);
-	}
+	krg_nodemask_zero(set);
+	if (a && krg_nodemask_from_bytes(set, nla_data(a), nla_len(a)))
+		return -EINVAL;		/* the policy bounds the length */
 	if (info->attrs[KRG_COMM_A_NODE_ID])
-		__set_bit(nla_get_u32(info->attrs[KRG_COMM_A_NODE_ID]), set);
-	if (bitmap_empty(set, KRG_MAX_NODES)) {
+		krg_nodemask_set(set, nla_get_u32(info->attrs[KRG_COMM_A_NODE_ID]));
+	if (krg_nodemask_empty(set)) {
 		NL_SET_ERR_MSG(info->extack, "no node given (node-set or node-id)");
 		return -EINVAL;
 	}
@@ -74,29 +68,29 @@ static int krg_nl_fill_cluster(struct sk_buff *skb, void *arg)
 {
 	int ret = -EMSGSIZE;
 
-	mutex_lock(&krg_cfg.lock);
-	if (nla_put_u32(skb, KRG_COMM_A_FAILURE_TIMEOUT_MS, krg_cfg.timeout_ms) ||
-	    nla_put_u32(skb, KRG_COMM_A_HEARTBEAT_MS, krg_hb_ms()) ||
+	mutex_lock(&comm_cfg.lock);
+	if (nla_put_u32(skb, KRG_COMM_A_FAILURE_TIMEOUT_MS, comm_cfg.timeout_ms) ||
+	    nla_put_u32(skb, KRG_COMM_A_HEARTBEAT_MS, comm_hb_ms()) ||
 	    nla_put_u32(skb, KRG_COMM_A_PROTO_VERSION, KRG_COMM_WIRE_VERSION) ||
 	    nla_put_u32(skb, KRG_COMM_A_MAX_NODES, KRG_MAX_NODES) ||
 	    nla_put_u64_64bit(skb, KRG_COMM_A_AUTH_FAILURES,
-			      atomic64_read(&krg_cfg.auth_failures), KRG_COMM_A_PAD) ||
+			      atomic64_read(&comm_cfg.auth_failures), KRG_COMM_A_PAD) ||
 	    nla_put_u64_64bit(skb, KRG_COMM_A_DROPPED,
-			      atomic64_read(&krg_cfg.dropped), KRG_COMM_A_PAD))
+			      atomic64_read(&comm_cfg.dropped), KRG_COMM_A_PAD))
 		goto out;
-	if (krg_cfg.configured &&
+	if (comm_cfg.configured &&
 	    (nla_put_flag(skb, KRG_COMM_A_CONFIGURED) ||
 	     nla_put_flag(skb, KRG_COMM_A_KEY_SET) ||
-	     nla_put_u32(skb, KRG_COMM_A_CLUSTER_ID, krg_cfg.cluster_id) ||
-	     nla_put_u32(skb, KRG_COMM_A_NODE_ID, krg_cfg.self) ||
-	     nla_put_in_addr(skb, KRG_COMM_A_ADDR4, krg_cfg.addr) ||
-	     nla_put_u16(skb, KRG_COMM_A_PORT, krg_cfg.port) ||
+	     nla_put_u32(skb, KRG_COMM_A_CLUSTER_ID, comm_cfg.cluster_id) ||
+	     nla_put_u32(skb, KRG_COMM_A_NODE_ID, comm_cfg.self) ||
+	     nla_put_in_addr(skb, KRG_COMM_A_ADDR4, comm_cfg.addr) ||
+	     nla_put_u16(skb, KRG_COMM_A_PORT, comm_cfg.port) ||
 	     nla_put_u32(skb, KRG_COMM_A_NODE_STATE,
-			 krg_memb_state(krg_cfg.self))))
+			 comm_memb_state(comm_cfg.self))))
 		goto out;
 	ret = 0;
 out:
-	mutex_unlock(&krg_cfg.lock);
+	mutex_unlock(&comm_cfg.lock);
 	return ret;
 }
 
@@ -107,7 +101,7 @@ static int krg_nl_cluster_get(struct sk_buff *in, struct genl_info *info)
 
 static int krg_nl_cluster_set(struct sk_buff *skb, struct genl_info *info)
 {
-	return krg_cfg_set(info->attrs, info->extack);
+	return comm_cfg_set(info->attrs, info->extack);
 }
 
 /* ---- peers --------------------------------------------------------------- */
@@ -119,7 +113,7 @@ static int krg_nl_peer_set(struct sk_buff *skb, struct genl_info *info)
 	if (krg_genl_missing(info, KRG_COMM_A_NODE_ID, "node-id") ||
 	    krg_genl_missing(info, KRG_COMM_A_ADDR4, "addr4"))
 		return -EINVAL;
-	return krg_peer_set(nla_get_u32(a[KRG_COMM_A_NODE_ID]),
+	return comm_peer_set(nla_get_u32(a[KRG_COMM_A_NODE_ID]),
 			    nla_get_in_addr(a[KRG_COMM_A_ADDR4]),
 			    a[KRG_COMM_A_PORT] ? nla_get_u16(a[KRG_COMM_A_PORT]) :
 						 KRG_COMM_DEFAULT_PORT,
@@ -130,7 +124,7 @@ static int krg_nl_peer_del(struct sk_buff *skb, struct genl_info *info)
 {
 	if (krg_genl_missing(info, KRG_COMM_A_NODE_ID, "node-id"))
 		return -EINVAL;
-	return krg_peer_del(nla_get_u32(info->attrs[KRG_COMM_A_NODE_ID]),
+	return comm_peer_del(nla_get_u32(info->attrs[KRG_COMM_A_NODE_ID]),
 			    info->extack);
 }
 
@@ -138,46 +132,46 @@ static int krg_nl_peer_del(struct sk_buff *skb, struct genl_info *info)
 
 static int krg_nl_node_add(struct sk_buff *skb, struct genl_info *info)
 {
-	DECLARE_BITMAP(set, KRG_MAX_NODES);
-	int ret = krg_nl_node_set(info, set);
+	krg_nodemask_t set;
+	int ret = krg_nl_node_set(info, &set);
 
-	return ret ? ret : krg_memb_add(set, info->extack);
+	return ret ? ret : comm_memb_add(&set, info->extack);
 }
 
 static int krg_nl_node_del(struct sk_buff *skb, struct genl_info *info)
 {
-	DECLARE_BITMAP(set, KRG_MAX_NODES);
-	int ret = krg_nl_node_set(info, set);
+	krg_nodemask_t set;
+	int ret = krg_nl_node_set(info, &set);
 
-	return ret ? ret : krg_memb_del(set, info->extack);
+	return ret ? ret : comm_memb_del(&set, info->extack);
 }
 
-static int krg_nl_fill_node(struct sk_buff *skb, u32 id, struct krg_peer *peer)
+static int krg_nl_fill_node(struct sk_buff *skb, u32 id, struct comm_peer *peer)
 {
 	if (nla_put_u32(skb, KRG_COMM_A_NODE_ID, id) ||
-	    nla_put_u32(skb, KRG_COMM_A_NODE_STATE, krg_memb_state(id)))
+	    nla_put_u32(skb, KRG_COMM_A_NODE_STATE, comm_memb_state(id)))
 		return -EMSGSIZE;
 	if (!peer)
 		return nla_put_u32(skb, KRG_COMM_A_CONN_STATE, KRG_CONN_IDLE) ||
-		       nla_put_in_addr(skb, KRG_COMM_A_ADDR4, krg_cfg.addr) ||
-		       nla_put_u16(skb, KRG_COMM_A_PORT, krg_cfg.port) ||
+		       nla_put_in_addr(skb, KRG_COMM_A_ADDR4, comm_cfg.addr) ||
+		       nla_put_u16(skb, KRG_COMM_A_PORT, comm_cfg.port) ||
 		       nla_put_flag(skb, KRG_COMM_A_SELF) ? -EMSGSIZE : 0;
-	return nla_put_u32(skb, KRG_COMM_A_CONN_STATE, READ_ONCE(peer->cstate)) ||
+	return nla_put_u32(skb, KRG_COMM_A_CONN_STATE, comm_transport->peer_conn_state(peer)) ||
 	       nla_put_in_addr(skb, KRG_COMM_A_ADDR4, peer->addr) ||
 	       nla_put_u16(skb, KRG_COMM_A_PORT, peer->port) ? -EMSGSIZE : 0;
 }
 
-static int krg_nl_fill_stats(struct sk_buff *skb, u32 id, struct krg_peer *peer)
+static int krg_nl_fill_stats(struct sk_buff *skb, u32 id, struct comm_peer *peer)
 {
-	struct krg_peer_stats st;
+	struct comm_peer_stats st;
 	u32 rtt;
 
 	spin_lock_bh(&peer->lock);
 	st = peer->st;
-	rtt = peer->srtt_us;
+	rtt = peer->rel.srtt_us;
 	spin_unlock_bh(&peer->lock);
 	if (nla_put_u32(skb, KRG_COMM_A_NODE_ID, id) ||
-	    nla_put_u32(skb, KRG_COMM_A_CONN_STATE, READ_ONCE(peer->cstate)) ||
+	    nla_put_u32(skb, KRG_COMM_A_CONN_STATE, comm_transport->peer_conn_state(peer)) ||
 	    nla_put_u32(skb, KRG_COMM_A_RTT_US, rtt) ||
 	    nla_put_u64_64bit(skb, KRG_COMM_A_TX_FRAMES, st.tx_frames, KRG_COMM_A_PAD) ||
 	    nla_put_u64_64bit(skb, KRG_COMM_A_TX_BYTES, st.tx_bytes, KRG_COMM_A_PAD) ||
@@ -191,13 +185,13 @@ static int krg_nl_fill_stats(struct sk_buff *skb, u32 id, struct krg_peer *peer)
 	return 0;
 }
 
-typedef int (*krg_fill_t)(struct sk_buff *skb, u32 id, struct krg_peer *peer);
+typedef int (*krg_fill_t)(struct sk_buff *skb, u32 id, struct comm_peer *peer);
 
 /* One node's message: what krg_genl_reply/dump_one fill through. */
 struct krg_nl_one {
 	krg_fill_t fill;
 	u32 id;
-	struct krg_peer *peer;		/* NULL: this node */
+	struct comm_peer *peer;		/* NULL: this node */
 };
 
 static int krg_nl_fill_one(struct sk_buff *skb, void *arg)
@@ -216,7 +210,7 @@ static int krg_nl_get_one(struct genl_info *info, krg_fill_t fill, bool self_ok)
 		return -EINVAL;
 	one.id = nla_get_u32(info->attrs[KRG_COMM_A_NODE_ID]);
 	if (!(self_ok && krg_comm_self() == (int)one.id)) {
-		one.peer = krg_peer_get(one.id);
+		one.peer = comm_peer_get(one.id);
 		if (!one.peer) {
 			NL_SET_ERR_MSG_FMT(info->extack, "node %u is not configured on this node",
 					   one.id);
@@ -224,7 +218,7 @@ static int krg_nl_get_one(struct genl_info *info, krg_fill_t fill, bool self_ok)
 		}
 	}
 	ret = krg_genl_reply(info, &krg_nl_family, krg_nl_fill_one, &one);
-	krg_peer_put(one.peer);
+	comm_peer_put(one.peer);
 	return ret;
 }
 
@@ -239,11 +233,11 @@ static int krg_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 
 	for (one.id = cb->args[0]; one.id < KRG_MAX_NODES; one.id++) {
 		is_self = with_self && self == (int)one.id;
-		one.peer = is_self ? NULL : krg_peer_get(one.id);
+		one.peer = is_self ? NULL : comm_peer_get(one.id);
 		if (!is_self && !one.peer)
 			continue;
 		ret = krg_genl_dump_one(skb, cb, &krg_nl_family, krg_nl_fill_one, &one);
-		krg_peer_put(one.peer);
+		comm_peer_put(one.peer);
 		if (ret)
 			break;
 	}

@@ -1,153 +1,212 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * krg_comm per-peer send queue: bounded (KRG_PEER_QUEUE_BYTES/FRAMES),
- * frames keep their sequence number until the peer acknowledges them.
+ * krg_comm peers: the RCU table of configured nodes, their lifetime, and
+ * configuration changes (PEER_SET / PEER_DEL over netlink).  A peer is
+ * freed once the last reference goes, after an RCU grace period; removing
+ * one first stops everything its transport does.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "config.h"
+#include "membership.h"
+#include "peer.h"
+#include "rpc.h"
+#include "transport.h"
 
-static void krg_msg_free(struct krg_msg *msg)
+static struct comm_peer __rcu *peers[KRG_MAX_NODES];
+static DEFINE_SPINLOCK(peers_lock);
+
+struct comm_peer *comm_peer_get(u32 id)
 {
-	struct krg_comm_zc *zc = msg->zc;
+	struct comm_peer *peer;
 
-	krg_buf_free(msg);
-	if (zc)
-		zc->release(zc);
+	if (id >= KRG_MAX_NODES)
+		return NULL;
+	rcu_read_lock();
+	peer = rcu_dereference(peers[id]);
+	if (peer && !kref_get_unless_zero(&peer->ref))
+		peer = NULL;
+	rcu_read_unlock();
+	return peer;
 }
 
-void krg_msg_put(struct krg_msg *msg)
+struct comm_peer *comm_peer_next(u32 *pos)
 {
-	if (refcount_dec_and_test(&msg->ref))
-		krg_msg_free(msg);
-}
+	struct comm_peer *peer;
 
-static bool krg_queue_room(struct krg_peer *peer, size_t len)
-{
-	return peer->q_frames < KRG_PEER_QUEUE_FRAMES &&
-	       peer->q_bytes + len <= KRG_PEER_QUEUE_BYTES;
-}
-
-static bool krg_queue_room_locked(struct krg_peer *peer, size_t len)
-{
-	bool ok;
-
-	spin_lock_bh(&peer->lock);
-	ok = krg_queue_room(peer, len) || READ_ONCE(peer->dead) ||
-	     !krg_comm_running();
-	spin_unlock_bh(&peer->lock);
-	return ok;
-}
-
-/*
- * Queues one DATA frame made of @hdr and @data (copied), or, with @zc, of
- * @hdr and @zc's payload (referenced; @zc is released with the frame, or at
- * once if this fails).  If the queue is full, fails with -ENOBUFS when
- * @deadline is 0, else sleeps until there is room or @deadline (jiffies)
- * passes (-ETIMEDOUT).  May sleep (it sends).
- */
-int krg_peer_enqueue(struct krg_peer *peer, const void *hdr, size_t hlen,
-		     const void *data, size_t dlen, struct krg_comm_zc *zc,
-		     unsigned long deadline)
-{
-	size_t len, inl;
-	struct krg_msg *msg;
-	long left;
-
-	if (zc) {
-		data = NULL;
-		dlen = zc->len;
+	for (; *pos < KRG_MAX_NODES; (*pos)++) {
+		peer = comm_peer_get(*pos);
+		if (peer)
+			return peer;
 	}
-	len = hlen + dlen;
-	inl = zc ? hlen : len;
-	msg = len > KRG_COMM_MAX_PAYLOAD ? NULL :
-	      krg_buf_alloc(struct_size(msg, data, inl), GFP_KERNEL);
-	if (!msg) {
-		if (zc)
-			zc->release(zc);
-		return len > KRG_COMM_MAX_PAYLOAD ? -EMSGSIZE : -ENOMEM;
-	}
-	refcount_set(&msg->ref, 1);
-	msg->seq = 0;
-	msg->len = len;
-	msg->ext_len = zc ? dlen : 0;
-	msg->zc = zc;
-	memcpy(msg->data, hdr, hlen);
-	if (data && dlen)
-		memcpy(msg->data + hlen, data, dlen);
-
-	for (;;) {
-		spin_lock_bh(&peer->lock);
-		if (READ_ONCE(peer->dead) || !krg_comm_running()) {
-			spin_unlock_bh(&peer->lock);
-			krg_msg_free(msg);
-			return -EHOSTDOWN;
-		}
-		if (krg_queue_room(peer, len))
-			break;
-		spin_unlock_bh(&peer->lock);
-		if (!deadline) {
-			krg_msg_free(msg);
-			return -ENOBUFS;
-		}
-		left = (long)(deadline - jiffies);
-		if (left <= 0 ||
-		    !wait_event_timeout(peer->space_wq,
-					krg_queue_room_locked(peer, len), left)) {
-			krg_msg_free(msg);
-			return -ETIMEDOUT;
-		}
-	}
-	list_add_tail(&msg->list, &peer->txq);
-	peer->q_frames++;
-	peer->q_bytes += len;
-	spin_unlock_bh(&peer->lock);
-	krg_tcp_try_send(peer);
-	return 0;
+	return NULL;
 }
 
-/* The peer has everything up to @ack: free those frames. */
-void krg_peer_ack(struct krg_peer *peer, u64 ack)
+static void peer_release(struct kref *ref)
 {
-	struct krg_msg *msg, *tmp;
-	LIST_HEAD(done);
+	struct comm_peer *peer = container_of(ref, struct comm_peer, ref);
 
-	spin_lock_bh(&peer->lock);
-	list_for_each_entry_safe(msg, tmp, &peer->unacked, list) {
-		if (msg->seq > ack)
-			break;
-		list_move_tail(&msg->list, &done);
-		peer->q_frames--;
-		peer->q_bytes -= msg->len;
-	}
-	spin_unlock_bh(&peer->lock);
-	if (list_empty(&done))
+	comm_rel_destroy(peer);		/* no ack timer kicks any more */
+	comm_transport->peer_free(peer);
+	comm_rel_flush(peer);
+	comm_stream_peer_free(peer);
+	kfree_rcu(peer, rcu);
+}
+
+void comm_peer_put(struct comm_peer *peer)
+{
+	if (peer)
+		kref_put(&peer->ref, peer_release);
+}
+
+bool comm_peer_connected(u32 node)
+{
+	struct comm_peer *peer = comm_peer_get(node);
+	bool up = peer && READ_ONCE(peer->up);
+
+	comm_peer_put(peer);
+	return up;
+}
+
+void comm_peer_count_drop(struct comm_peer *peer)
+{
+	atomic64_inc(&comm_cfg.dropped);
+	if (!peer)
 		return;
-	wake_up_all(&peer->space_wq);
-	list_for_each_entry_safe(msg, tmp, &done, list) {
-		list_del(&msg->list);
-		krg_msg_put(msg);
-	}
+	spin_lock_bh(&peer->lock);
+	peer->st.dropped++;
+	spin_unlock_bh(&peer->lock);
 }
 
-/* Drops everything queued (the node failed or is being removed). */
-void krg_peer_flush_queue(struct krg_peer *peer)
+void comm_peer_count_auth_failure(struct comm_peer *peer)
 {
-	struct krg_msg *msg, *tmp;
-	LIST_HEAD(done);
-
+	atomic64_inc(&comm_cfg.auth_failures);
+	if (!peer)
+		return;
 	spin_lock_bh(&peer->lock);
-	list_splice_init(&peer->unacked, &done);
-	list_splice_tail_init(&peer->txq, &done);
-	peer->q_frames = 0;
-	peer->q_bytes = 0;
+	peer->st.auth_failures++;
 	spin_unlock_bh(&peer->lock);
-	wake_up_all(&peer->space_wq);
-	list_for_each_entry_safe(msg, tmp, &done, list) {
-		list_del(&msg->list);
-		krg_msg_put(msg);
+}
+
+static struct comm_peer *peer_alloc(u32 id)
+{
+	struct comm_peer *peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+
+	if (!peer)
+		return NULL;
+	peer->id = id;
+	kref_init(&peer->ref);
+	spin_lock_init(&peer->lock);
+	INIT_LIST_HEAD(&peer->reasm);
+	peer->dialer = id < comm_cfg.self;
+	comm_rel_init(peer);
+	if (comm_transport->peer_init(peer)) {
+		/* Nothing of the transport's exists: nothing to stop. */
+		kfree(peer);
+		return NULL;
 	}
+	return peer;
+}
+
+/* Takes the peer out of the table and stops everything it does. */
+static void peer_remove(u32 id)
+{
+	struct comm_peer *peer;
+
+	spin_lock(&peers_lock);
+	peer = rcu_dereference_protected(peers[id],
+					 lockdep_is_held(&peers_lock));
+	RCU_INIT_POINTER(peers[id], NULL);
+	spin_unlock(&peers_lock);
+	if (!peer)
+		return;
+	WRITE_ONCE(peer->dead, true);
+	comm_transport->peer_destroy(peer);
+	comm_rpc_fail_node(id, -EHOSTDOWN);
+	comm_peer_put(peer);
+}
+
+int comm_peer_set(u32 id, __be32 addr, u16 port, struct netlink_ext_ack *extack)
+{
+	struct comm_peer *peer, *old;
+	int ret = 0;
+
+	mutex_lock(&comm_cfg.lock);
+	if (!comm_cfg.configured) {
+		NL_SET_ERR_MSG(extack, "cluster not configured (set it first)");
+		ret = -ENOTCONN;
+		goto out;
+	}
+	if (id == comm_cfg.self) {
+		if (addr != comm_cfg.addr) {
+			NL_SET_ERR_MSG_FMT(extack, "node %u is this node and its address differs from the configured one", id);
+			ret = -EINVAL;
+		}
+		goto out;
+	}
+	old = comm_peer_get(id);
+	if (old) {
+		bool same = old->addr == addr && old->port == port;
+
+		comm_peer_put(old);
+		if (same)
+			goto out;
+		if (comm_memb_state(id) == KRG_NODE_ONLINE ||
+		    comm_memb_state(id) == KRG_NODE_LEAVING) {
+			NL_SET_ERR_MSG_FMT(extack, "node %u is online: remove it before changing its address", id);
+			ret = -EBUSY;
+			goto out;
+		}
+		peer_remove(id);
+	}
+	peer = peer_alloc(id);
+	if (!peer) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	peer->addr = addr;
+	peer->port = port;
+	spin_lock(&peers_lock);
+	rcu_assign_pointer(peers[id], peer);
+	spin_unlock(&peers_lock);
+	comm_transport->peer_connect(peer);
+out:
+	mutex_unlock(&comm_cfg.lock);
+	return ret;
+}
+
+int comm_peer_del(u32 id, struct netlink_ext_ack *extack)
+{
+	struct comm_peer *peer;
+	int state, ret = 0;
+
+	mutex_lock(&comm_cfg.lock);
+	peer = comm_peer_get(id);
+	if (!peer) {
+		NL_SET_ERR_MSG_FMT(extack, "node %u is not a configured peer", id);
+		ret = -ENOENT;
+		goto out;
+	}
+	comm_peer_put(peer);
+	state = comm_memb_state(id);
+	if (state == KRG_NODE_ONLINE || state == KRG_NODE_LEAVING) {
+		NL_SET_ERR_MSG_FMT(extack, "node %u is online: remove it first (nodes del)", id);
+		ret = -EBUSY;
+		goto out;
+	}
+	peer_remove(id);
+out:
+	mutex_unlock(&comm_cfg.lock);
+	return ret;
+}
+
+void comm_peers_exit(void)
+{
+	u32 id;
+
+	for (id = 0; id < KRG_MAX_NODES; id++)
+		peer_remove(id);
 }

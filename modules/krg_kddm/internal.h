@@ -7,7 +7,6 @@
 #ifndef _KRG_KDDM_INTERNAL_H
 #define _KRG_KDDM_INTERNAL_H
 
-#include <linux/bitmap.h>
 #include <linux/sched.h>
 #include <linux/hashtable.h>
 #include <linux/kref.h>
@@ -15,6 +14,8 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+
+#include <krg/krg_statemachine.h>
 
 #include "krg_kddm.h"
 #include "krg_comm/krg_comm.h"
@@ -24,7 +25,10 @@
 #define KDDM_SEND_WAIT_MS	10000
 #define KDDM_HASH_BITS		10
 
-/* Entry states on one node. */
+/*
+ * Entry states on one node (Documentation/kddm-protocol.md); changed only
+ * through kddm_entry_set_state() (object.c), which checks the move.
+ */
 enum kddm_state {
 	KDDM_INVALID,		/* no copy; hint = probable owner */
 	KDDM_READ,		/* read copy; hint = owner that granted it */
@@ -58,8 +62,8 @@ struct kddm_entry {
 	u64 xfer_epoch;		/* ... and the epoch it got */
 	u32 last_hops;		/* hops of the last grant received */
 	int err;		/* error for local waiters (ERROR message) */
-	unsigned long copyset[BITS_TO_LONGS(KRG_MAX_NODES)];
-	unsigned long acks[BITS_TO_LONGS(KRG_MAX_NODES)];
+	krg_nodemask_t copyset;
+	krg_nodemask_t acks;	/* owner: INV_ACKs still awaited */
 	void *data;		/* valid in READ / OWNER */
 	struct list_head queue;	/* deferred messages (struct kddm_deferred) */
 };
@@ -84,9 +88,9 @@ struct kddm_set {
 	const struct kddm_io_linker *linker;
 	void *private;
 	/* Home nodes at creation (fixed): the default-owner ring. */
-	unsigned long home_orig[BITS_TO_LONGS(KRG_MAX_NODES)];
+	krg_nodemask_t home_orig;
 	/* Home nodes still alive: default owners.  Only shrinks. */
-	unsigned long home[BITS_TO_LONGS(KRG_MAX_NODES)];
+	krg_nodemask_t home;
 	struct mutex lock;		/* entries, home, stats; held while sending */
 	u64 gen;			/* bumped (under lock) on every change */
 	DECLARE_HASHTABLE(objs, KDDM_HASH_BITS);
@@ -124,9 +128,9 @@ struct kddm_wire_set {
 	__le32 on_failure;
 	__le32 creator;
 	__le32 reserved;
-	u8 home[KRG_MAX_NODES / 8];	/* at creation */
+	struct krg_nodemask_wire home;	/* at creation */
 	char linker[32];
-	u8 alive[KRG_MAX_NODES / 8];	/* home nodes still alive */
+	struct krg_nodemask_wire alive;	/* home nodes still alive */
 } __packed;
 
 /* Recovery records (REPORT replies and DECIDE payloads). */
@@ -140,16 +144,19 @@ struct kddm_wire_rec {
 	__le32 node;		/* REPORT: xfer_to; DECIDE: new owner/custodian */
 	__le32 reserved2;
 	__le64 xfer_epoch;
-	u8 copyset[KRG_MAX_NODES / 8];
+	struct krg_nodemask_wire copyset;
 } __packed;
 
 enum { KDDM_ACT_OWNER = 1, KDDM_ACT_LOST = 2 };
 
-/* main.c / set.c */
+static inline u32 kddm_self(void)
+{
+	return (u32)krg_comm_self();
+}
+
+/* set.c */
 extern struct list_head kddm_sets;
 extern struct mutex kddm_sets_mutex;
-extern unsigned long kddm_dead[BITS_TO_LONGS(KRG_MAX_NODES)];
-extern spinlock_t kddm_dead_lock;
 struct kddm_set *kddm_set_find(u32 id);	/* with a reference */
 int kddm_set_install(const struct kddm_wire_set *w);
 void kddm_set_remove_local(u32 id);
@@ -159,37 +166,48 @@ const struct kddm_io_linker *kddm_linker_find(const char *name);
 u32 kddm_default_owner(struct kddm_set *set, u64 objid);
 void kddm_stat_chain(struct kddm_set *set, u32 hops);
 
-/* object.c */
+/* object.c: entries, their states, the nodes taken out */
+extern krg_nodemask_t kddm_dead;	/* nodes failed or left (dead_lock) */
+extern spinlock_t kddm_dead_lock;
+extern atomic_t kddm_recovering;
+extern struct krg_sm kddm_object_sm;
+bool kddm_node_dead(u32 node);
+/* Every change of the set: its waiters look again. */
+void kddm_changed(struct kddm_set *set);
 struct kddm_entry *kddm_entry_lookup(struct kddm_set *set, u64 objid);
 struct kddm_entry *kddm_entry_create(struct kddm_set *set, u64 objid,
 				     gfp_t gfp);
 void kddm_entry_maybe_free(struct kddm_set *set, struct kddm_entry *e);
 void kddm_entry_drop_copy(struct kddm_set *set, struct kddm_entry *e);
+/* Moves @e to @to if the protocol allows it (false, warned, else). */
+bool kddm_entry_set_state(struct kddm_entry *e, u8 to);
 void kddm_set_free_entries(struct kddm_set *set);
+/* A zeroed copy of the set's object size. */
+void *kddm_alloc_data(struct kddm_set *set);
+int kddm_first_touch(struct kddm_set *set, struct kddm_entry *e);
 
-/* protocol.c */
+/* protocol.c: messages */
 int kddm_send(struct kddm_set *set, u32 node, u16 type, u64 objid,
 	      u32 requester, u16 hops, u64 epoch, int err, u32 aux,
 	      const void *p1, size_t l1, const void *p2, size_t l2);
+/* Where to send a request for @e (or for an object with no entry). */
+u32 kddm_target(struct kddm_set *set, struct kddm_entry *e, u64 objid);
 void kddm_handler(struct krg_comm_req *req);
+int kddm_send_pull(struct kddm_set *set, struct kddm_entry *e, u32 to);
+void kddm_invalidate_copies(struct kddm_set *set, struct kddm_entry *e);
+void kddm_serve_queue(struct kddm_set *set, struct kddm_entry *e);
+extern struct krg_comm_service kddm_service;
+
+/* access.c: local operations */
+int kddm_local_request(struct kddm_set *set, struct kddm_entry *e, bool write);
 void kddm_resend_requests(struct kddm_set *set);
 struct kddm_entry *kddm_wait_begin(struct kddm_set *set, u64 objid, bool write);
 int kddm_acquire_try(struct kddm_set *set, struct kddm_entry *e, bool write,
 		     struct kddm_op_info *info, void **data);
 void kddm_wait_abort(struct kddm_set *set, struct kddm_entry *e, bool write);
-int kddm_send_pull(struct kddm_set *set, struct kddm_entry *e, u32 to);
-void kddm_changed_all(struct kddm_set *set);
-void kddm_serve_queue(struct kddm_set *set, struct kddm_entry *e);
-extern struct krg_comm_service kddm_service;
-bool kddm_node_dead(u32 node);
-extern atomic_t kddm_recovering;
 
-/* recovery.c */
-void kddm_memb_local(u32 gone);
-int kddm_recovery_init(void);
-void kddm_recovery_exit(void);
-void kddm_report(struct krg_comm_req *req);
-void kddm_decide(struct krg_comm_req *req);
+/* membership.c: nodes joining and leaving */
+extern krg_nodemask_t kddm_handoff;	/* HANDOFF_DONE seen (dead_lock) */
 void kddm_leave_local(bool unload);
 void kddm_hello(u32 src);
 void kddm_announce(bool loading);
@@ -197,6 +215,13 @@ void kddm_handoff_done(u32 src);
 void kddm_leave_wake(void);
 void kddm_left_grant(struct kddm_set *set, struct kddm_entry *e);
 extern struct krg_comm_notifier kddm_notifier;
+
+/* recovery.c: nodes taken out */
+void kddm_memb_local(u32 gone);
+int kddm_recovery_init(void);
+void kddm_recovery_exit(void);
+void kddm_report(struct krg_comm_req *req);
+void kddm_decide(struct krg_comm_req *req);
 
 /* netlink.c */
 int kddm_nl_init(void);

@@ -25,7 +25,7 @@ static const struct krg_abi_dep krg_kddm_deps[] = {
 };
 
 /* debugfs "objects": every entry of every set, one line each. */
-static int kddm_objects_show(struct seq_file *m, void *v)
+static int objects_show(struct seq_file *m, void *v)
 {
 	static const char *const states[] = { "invalid", "read", "owner", "lost" };
 	struct kddm_set *set;
@@ -40,7 +40,7 @@ static int kddm_objects_show(struct seq_file *m, void *v)
 			seq_printf(m, "%u %llu %s %llu %d %*pbl %u %d %d\n",
 				   set->id, e->objid, states[e->state & 3],
 				   e->epoch, e->hint == KDDM_NONE ? -1 : (int)e->hint,
-				   KRG_MAX_NODES, e->copyset, e->want,
+				   KRG_MAX_NODES, e->copyset.bits, e->want,
 				   e->writer ? -1 : e->readers,
 				   !list_empty(&e->queue));
 		mutex_unlock(&set->lock);
@@ -48,7 +48,16 @@ static int kddm_objects_show(struct seq_file *m, void *v)
 	mutex_unlock(&kddm_sets_mutex);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(kddm_objects);
+DEFINE_SHOW_ATTRIBUTE(objects);
+
+/* debugfs "state_machines": "<machine> illegal <count>". */
+static int state_machines_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%s illegal %ld\n", kddm_object_sm.name,
+		   krg_sm_illegal(&kddm_object_sm));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(state_machines);
 
 /*
  * Parts are set up in dependency order and unwound in reverse: each new part
@@ -78,9 +87,13 @@ static int __init krg_kddm_init(void)
 
 	/* Optional: never fails the load. */
 	krg_debugfs_init(&krg_kddm_debugfs, KBUILD_MODNAME, KRG_KDDM_ABI);
-	if (!IS_ERR_OR_NULL(krg_kddm_debugfs.dir))
+	if (!IS_ERR_OR_NULL(krg_kddm_debugfs.dir)) {
 		debugfs_create_file("objects", 0400, krg_kddm_debugfs.dir, NULL,
-				    &kddm_objects_fops);
+				    &objects_fops);
+		debugfs_create_file("state_machines", 0400,
+				    krg_kddm_debugfs.dir, NULL,
+				    &state_machines_fops);
+	}
 
 	kddm_announce(true);
 	pr_info("version %s loaded\n", KRG_VERSION);

@@ -27,8 +27,8 @@ DEFINE_MUTEX(kddm_sets_mutex);
 /* ---- linkers ------------------------------------------------------------- */
 
 #define KDDM_MAX_LINKERS 16
-static const struct kddm_io_linker *kddm_linkers[KDDM_MAX_LINKERS];
-static DEFINE_MUTEX(kddm_linkers_mutex);
+static const struct kddm_io_linker *linkers[KDDM_MAX_LINKERS];
+static DEFINE_MUTEX(linkers_mutex);
 
 int kddm_register_linker(const struct kddm_io_linker *linker)
 {
@@ -36,18 +36,18 @@ int kddm_register_linker(const struct kddm_io_linker *linker)
 
 	if (!linker || !linker->name || strlen(linker->name) >= 32)
 		return -EINVAL;
-	mutex_lock(&kddm_linkers_mutex);
+	mutex_lock(&linkers_mutex);
 	for (i = 0; i < KDDM_MAX_LINKERS; i++) {
-		if (kddm_linkers[i] && !strcmp(kddm_linkers[i]->name, linker->name))
+		if (linkers[i] && !strcmp(linkers[i]->name, linker->name))
 			ret = -EEXIST;
-		if (!kddm_linkers[i] && free < 0)
+		if (!linkers[i] && free < 0)
 			free = i;
 	}
 	if (!ret && free < 0)
 		ret = -ENOSPC;
 	if (!ret)
-		kddm_linkers[free] = linker;
-	mutex_unlock(&kddm_linkers_mutex);
+		linkers[free] = linker;
+	mutex_unlock(&linkers_mutex);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(kddm_register_linker);
@@ -71,11 +71,11 @@ void kddm_unregister_linker(const struct kddm_io_linker *linker)
 		kddm_set_put(set);
 	}
 	mutex_unlock(&kddm_sets_mutex);
-	mutex_lock(&kddm_linkers_mutex);
+	mutex_lock(&linkers_mutex);
 	for (i = 0; i < KDDM_MAX_LINKERS; i++)
-		if (kddm_linkers[i] == linker)
-			kddm_linkers[i] = NULL;
-	mutex_unlock(&kddm_linkers_mutex);
+		if (linkers[i] == linker)
+			linkers[i] = NULL;
+	mutex_unlock(&linkers_mutex);
 }
 EXPORT_SYMBOL_GPL(kddm_unregister_linker);
 
@@ -84,17 +84,17 @@ const struct kddm_io_linker *kddm_linker_find(const char *name)
 	const struct kddm_io_linker *l = NULL;
 	int i;
 
-	mutex_lock(&kddm_linkers_mutex);
+	mutex_lock(&linkers_mutex);
 	for (i = 0; i < KDDM_MAX_LINKERS; i++)
-		if (kddm_linkers[i] && !strcmp(kddm_linkers[i]->name, name))
-			l = kddm_linkers[i];
-	mutex_unlock(&kddm_linkers_mutex);
+		if (linkers[i] && !strcmp(linkers[i]->name, name))
+			l = linkers[i];
+	mutex_unlock(&linkers_mutex);
 	return l;
 }
 
 /* ---- lookup and lifetime ------------------------------------------------- */
 
-static void kddm_set_release(struct kref *ref)
+static void set_release(struct kref *ref)
 {
 	struct kddm_set *set = container_of(ref, struct kddm_set, ref);
 
@@ -105,7 +105,7 @@ static void kddm_set_release(struct kref *ref)
 void kddm_set_put(struct kddm_set *set)
 {
 	if (set)
-		kref_put(&set->ref, kddm_set_release);
+		kref_put(&set->ref, set_release);
 }
 EXPORT_SYMBOL_GPL(kddm_set_put);
 
@@ -179,17 +179,17 @@ u32 kddm_default_owner(struct kddm_set *set, u64 objid)
 
 	if (set->linker->default_owner) {
 		n = set->linker->default_owner(set, objid);
-		if (n < KRG_MAX_NODES && test_bit(n, set->home))
+		if (krg_nodemask_test(&set->home, n))
 			return n;
 	}
-	if (bitmap_empty(set->home, KRG_MAX_NODES))
+	if (krg_nodemask_empty(&set->home))
 		return krg_comm_self();	/* every home node is gone: we keep it */
-	count = bitmap_weight(set->home_orig, KRG_MAX_NODES);
+	count = krg_nodemask_weight(&set->home_orig);
 	switch (set->policy) {
 	case KRG_KDDM_OWNER_CREATOR:
 		h = 0;
 		pick = KDDM_NONE;
-		for_each_set_bit(n, set->home_orig, KRG_MAX_NODES) {
+		krg_nodemask_for_each(n, &set->home_orig) {
 			if (n == set->creator)
 				pick = h;
 			h++;
@@ -207,12 +207,12 @@ u32 kddm_default_owner(struct kddm_set *set, u64 objid)
 	pick = do_div(h, count);
 	/* The pick-th node of the ring, or the next one still alive. */
 	k = 0;
-	for_each_set_bit(n, set->home_orig, KRG_MAX_NODES) {
-		if (first == KDDM_NONE && test_bit(n, set->home))
+	krg_nodemask_for_each(n, &set->home_orig) {
+		if (first == KDDM_NONE && krg_nodemask_test(&set->home, n))
 			first = n;
 		if (k++ >= pick)
 			found = true;
-		if (found && test_bit(n, set->home))
+		if (found && krg_nodemask_test(&set->home, n))
 			return n;
 	}
 	return first;	/* wrapped around the ring */
@@ -233,7 +233,6 @@ int kddm_set_install(const struct kddm_wire_set *w)
 	const struct kddm_io_linker *linker;
 	struct kddm_set *set, *pos;
 	char name[sizeof(w->linker) + 1];
-	u32 n;
 
 	memcpy(name, w->linker, sizeof(w->linker));
 	name[sizeof(w->linker)] = 0;
@@ -256,16 +255,12 @@ int kddm_set_install(const struct kddm_wire_set *w)
 	set->on_failure = le32_to_cpu(w->on_failure);
 	set->creator = le32_to_cpu(w->creator);
 	set->linker = linker;
-	for (n = 0; n < KRG_MAX_NODES; n++) {
-		if (w->home[n / 8] & (1U << (n % 8)))
-			__set_bit(n, set->home_orig);
-		if (w->alive[n / 8] & (1U << (n % 8)))
-			__set_bit(n, set->home);
-	}
-	bitmap_and(set->home, set->home, set->home_orig, KRG_MAX_NODES);
+	krg_nodemask_from_wire(&set->home_orig, &w->home);
+	krg_nodemask_from_wire(&set->home, &w->alive);
+	krg_nodemask_and(&set->home, &set->home, &set->home_orig);
 	/* Nodes already known dead here are no home. */
 	spin_lock_bh(&kddm_dead_lock);
-	bitmap_andnot(set->home, set->home, kddm_dead, KRG_MAX_NODES);
+	krg_nodemask_andnot(&set->home, &set->home, &kddm_dead);
 	spin_unlock_bh(&kddm_dead_lock);
 	mutex_init(&set->lock);
 	hash_init(set->objs);
@@ -284,7 +279,7 @@ int kddm_set_install(const struct kddm_wire_set *w)
 		list_del_init(&pos->list);
 		mutex_lock(&pos->lock);
 		pos->dead = true;
-		kddm_changed_all(pos);
+		kddm_changed(pos);
 		mutex_unlock(&pos->lock);
 		kddm_set_put(pos);
 		break;
@@ -294,26 +289,22 @@ int kddm_set_install(const struct kddm_wire_set *w)
 	return 0;
 }
 
-static void kddm_set_wire(struct kddm_set *set, struct kddm_wire_set *w)
+static void set_wire(struct kddm_set *set, struct kddm_wire_set *w)
 {
-	u32 n;
-
 	memset(w, 0, sizeof(*w));
 	w->id = cpu_to_le32(set->id);
 	w->obj_size = cpu_to_le32(set->obj_size);
 	w->policy = cpu_to_le32(set->policy);
 	w->on_failure = cpu_to_le32(set->on_failure);
 	w->creator = cpu_to_le32(set->creator);
-	for_each_set_bit(n, set->home_orig, KRG_MAX_NODES)
-		w->home[n / 8] |= 1U << (n % 8);
-	for_each_set_bit(n, set->home, KRG_MAX_NODES)
-		w->alive[n / 8] |= 1U << (n % 8);
+	krg_nodemask_to_wire(&set->home_orig, &w->home);
+	krg_nodemask_to_wire(&set->home, &w->alive);
 	strscpy(w->linker, set->linker->name, sizeof(w->linker));
 }
 
 /* Builds "header + payload" for a set-level call. */
-static void *kddm_set_msg(u16 type, u32 id, const void *p, size_t len,
-			  size_t *total)
+static void *set_msg(u16 type, u32 id, const void *p, size_t len,
+		     size_t *total)
 {
 	struct kddm_hdr *h = kzalloc(sizeof(*h) + len, GFP_KERNEL);
 
@@ -329,29 +320,29 @@ static void *kddm_set_msg(u16 type, u32 id, const void *p, size_t len,
 }
 
 /* Multicast of a set-level message to every ONLINE node; 0 if all agreed. */
-static int kddm_set_mcast(u16 type, u32 id, const void *p, size_t len,
-			  int *first_err)
+static int set_mcast(u16 type, u32 id, const void *p, size_t len,
+		     int *first_err)
 {
-	DECLARE_BITMAP(nodes, KRG_MAX_NODES);
+	krg_nodemask_t nodes;
 	int *status;
 	void *msg;
 	size_t total;
 	u32 n;
 	int ok, want;
 
-	msg = kddm_set_msg(type, id, p, len, &total);
+	msg = set_msg(type, id, p, len, &total);
 	status = kcalloc(KRG_MAX_NODES, sizeof(*status), GFP_KERNEL);
 	if (!msg || !status) {
 		kfree(msg);
 		kfree(status);
 		return -ENOMEM;
 	}
-	krg_comm_online_nodes(nodes);
-	want = bitmap_weight(nodes, KRG_MAX_NODES);
-	ok = krg_comm_call_multi(nodes, KRG_SVC_KDDM, msg, total,
+	krg_comm_online_nodes(&nodes);
+	want = krg_nodemask_weight(&nodes);
+	ok = krg_comm_call_multi(&nodes, KRG_SVC_KDDM, msg, total,
 				 KDDM_SEND_WAIT_MS, status, NULL, NULL);
 	*first_err = 0;
-	for_each_set_bit(n, nodes, KRG_MAX_NODES)
+	krg_nodemask_for_each(n, &nodes)
 		if (status[n] < 0 && !*first_err)
 			*first_err = status[n];
 	kfree(msg);
@@ -361,11 +352,10 @@ static int kddm_set_mcast(u16 type, u32 id, const void *p, size_t len,
 
 int kddm_set_create(u32 id, const struct kddm_set_params *params)
 {
-	DECLARE_BITMAP(nodes, KRG_MAX_NODES);
 	struct kddm_wire_set w = {};
 	struct kddm_set *set;
 	int self = krg_comm_self(), ret, err;
-	u32 n;
+	krg_nodemask_t nodes;
 
 	if (!params || !params->linker || !params->obj_size ||
 	    params->obj_size > KRG_KDDM_OBJ_MAX ||
@@ -381,21 +371,19 @@ int kddm_set_create(u32 id, const struct kddm_set_params *params)
 		kddm_set_put(set);
 		return -EEXIST;
 	}
-	krg_comm_online_nodes(nodes);
+	krg_comm_online_nodes(&nodes);
 	w.id = cpu_to_le32(id);
 	w.obj_size = cpu_to_le32(params->obj_size);
 	w.policy = cpu_to_le32(params->policy);
 	w.on_failure = cpu_to_le32(params->on_failure);
 	w.creator = cpu_to_le32(self);
-	for_each_set_bit(n, nodes, KRG_MAX_NODES) {
-		w.home[n / 8] |= 1U << (n % 8);
-		w.alive[n / 8] |= 1U << (n % 8);
-	}
+	krg_nodemask_to_wire(&nodes, &w.home);
+	w.alive = w.home;
 	strscpy(w.linker, params->linker, sizeof(w.linker));
-	ret = kddm_set_mcast(KRG_KDDM_MSG_SET_CREATE, id, &w, sizeof(w), &err);
+	ret = set_mcast(KRG_KDDM_MSG_SET_CREATE, id, &w, sizeof(w), &err);
 	if (ret) {
 		/* Undo where it was created, then report the first reason. */
-		kddm_set_mcast(KRG_KDDM_MSG_SET_DESTROY, id, NULL, 0, &ret);
+		set_mcast(KRG_KDDM_MSG_SET_DESTROY, id, NULL, 0, &ret);
 		return err ?: -EHOSTDOWN;
 	}
 	set = kddm_set_find(id);
@@ -415,7 +403,7 @@ int kddm_set_destroy(u32 id)
 	if (!set)
 		return -ENOENT;
 	kddm_set_put(set);
-	kddm_set_mcast(KRG_KDDM_MSG_SET_DESTROY, id, NULL, 0, &err);
+	set_mcast(KRG_KDDM_MSG_SET_DESTROY, id, NULL, 0, &err);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(kddm_set_destroy);
@@ -455,10 +443,10 @@ void kddm_sets_send_all(u32 node)
 	mutex_lock(&kddm_sets_mutex);
 	list_for_each_entry(set, &kddm_sets, list) {
 		mutex_lock(&set->lock);
-		kddm_set_wire(set, &w);
+		set_wire(set, &w);
 		mutex_unlock(&set->lock);
-		msg = kddm_set_msg(KRG_KDDM_MSG_SET_CREATE, set->id, &w,
-				   sizeof(w), &total);
+		msg = set_msg(KRG_KDDM_MSG_SET_CREATE, set->id, &w,
+			      sizeof(w), &total);
 		if (!msg)
 			break;
 		if (krg_comm_send_wait(node, KRG_SVC_KDDM, msg, total,

@@ -93,7 +93,7 @@ void krgp_serve_leave_check(struct krgp_req *req)
 	kfree(out);
 }
 
-int krgp_leave_check(const unsigned long *nodes, bool kill,
+int krgp_leave_check(const krg_nodemask_t *nodes, bool kill,
 		     struct netlink_ext_ack *extack)
 {
 	struct krgp_leave_req r = { .kill = cpu_to_le32(kill) };

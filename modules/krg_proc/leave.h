@@ -5,14 +5,16 @@
 
 #include <linux/types.h>
 
+#include "krg_comm/krg_comm.h"
+
 struct netlink_ext_ack;
 
 /*
- * Before nodes (KRG_MAX_NODES bits) leave: -EBUSY with the processes named
+ * Before nodes leave: -EBUSY with the processes named
  * in extack if one runs cluster processes; with kill they are killed first
  * (-ETIMEDOUT if some are still there after 10 s).
  */
-int krgp_leave_check(const unsigned long *nodes, bool kill,
+int krgp_leave_check(const krg_nodemask_t *nodes, bool kill,
 		     struct netlink_ext_ack *extack);
 
 int krgp_leave_init(void);

@@ -51,21 +51,6 @@ static const struct nla_policy krgp_leave_policy[KRG_PROC_A_MAX + 1] = {
 	[KRG_PROC_A_KILL] = { .type = NLA_FLAG },
 };
 
-/* A KRG_PROC_A_NODE_SET bitmap into a node set (bits beyond it clear). */
-static unsigned long *krgp_nl_nodes(const struct nlattr *attr)
-{
-	unsigned long *nodes = bitmap_zalloc(KRG_MAX_NODES, GFP_KERNEL);
-	const u8 *b = nla_data(attr);
-	int i;
-
-	if (!nodes)
-		return NULL;
-	for (i = 0; i < nla_len(attr) * 8; i++)
-		if (b[i / 8] & (1 << (i % 8)))
-			set_bit(i, nodes);
-	return nodes;
-}
-
 static int krgp_nl_fill_status(struct sk_buff *skb, void *arg)
 {
 	struct krgp_env *env = arg;
@@ -101,18 +86,16 @@ static int krgp_nl_ps_start(struct netlink_callback *cb)
 {
 	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
 	struct nlattr **attrs = di->attrs;
-	unsigned long *nodes = NULL;
+	struct nlattr *ns = attrs[KRG_PROC_A_NODE_SET];
 	struct krgp_ps_set *set;
+	krg_nodemask_t nodes;
 
-	if (attrs[KRG_PROC_A_NODE_SET]) {
-		nodes = krgp_nl_nodes(attrs[KRG_PROC_A_NODE_SET]);
-		if (!nodes)
-			return -ENOMEM;
-	}
-	set = krgp_ps_gather(nodes, attrs[KRG_PROC_A_UID],
+	/* The policy bounds the length: the conversion cannot fail. */
+	if (ns)
+		krg_nodemask_from_bytes(&nodes, nla_data(ns), nla_len(ns));
+	set = krgp_ps_gather(ns ? &nodes : NULL, attrs[KRG_PROC_A_UID],
 			     attrs[KRG_PROC_A_UID] ?
 			     nla_get_u32(attrs[KRG_PROC_A_UID]) : 0);
-	bitmap_free(nodes);
 	if (IS_ERR(set)) {
 		NL_SET_ERR_MSG(cb->extack, "could not ask the nodes");
 		return PTR_ERR(set);
@@ -315,18 +298,15 @@ static int krgp_nl_config_set(struct sk_buff *skb, struct genl_info *info)
 
 static int krgp_nl_leave_check(struct sk_buff *skb, struct genl_info *info)
 {
-	unsigned long *nodes;
-	int ret;
+	struct nlattr *ns = info->attrs[KRG_PROC_A_NODE_SET];
+	krg_nodemask_t nodes;
 
 	if (krg_genl_missing(info, KRG_PROC_A_NODE_SET, "node-set"))
 		return -EINVAL;
-	nodes = krgp_nl_nodes(info->attrs[KRG_PROC_A_NODE_SET]);
-	if (!nodes)
-		return -ENOMEM;
-	ret = krgp_leave_check(nodes, nla_get_flag(info->attrs[KRG_PROC_A_KILL]),
-			       info->extack);
-	bitmap_free(nodes);
-	return ret;
+	/* The policy bounds the length: the conversion cannot fail. */
+	krg_nodemask_from_bytes(&nodes, nla_data(ns), nla_len(ns));
+	return krgp_leave_check(&nodes, nla_get_flag(info->attrs[KRG_PROC_A_KILL]),
+				info->extack);
 }
 
 #define KRGP_OP(_cmd, _doit, _policy, _flags) {			\

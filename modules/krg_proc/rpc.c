@@ -117,11 +117,11 @@ int krgp_call(u32 node, u8 op, const void *body, size_t len, void **reply,
 	return ret;
 }
 
-struct krgp_multi *krgp_call_online(const unsigned long *only, bool with_self,
+struct krgp_multi *krgp_call_online(const krg_nodemask_t *only, bool with_self,
 				    u8 op, const void *body, size_t len)
 {
-	unsigned long *nodes;
 	struct krgp_multi *m = NULL;
+	krg_nodemask_t nodes;
 	int *status = NULL;
 	void **replies = NULL;
 	size_t *lens = NULL;
@@ -129,31 +129,29 @@ struct krgp_multi *krgp_call_online(const unsigned long *only, bool with_self,
 	unsigned int n, count = 0;
 	int self = krg_comm_self();
 
-	nodes = bitmap_zalloc(KRG_MAX_NODES, GFP_KERNEL);
 	status = kcalloc(KRG_MAX_NODES, sizeof(*status), GFP_KERNEL);
 	replies = kcalloc(KRG_MAX_NODES, sizeof(*replies), GFP_KERNEL);
 	lens = kcalloc(KRG_MAX_NODES, sizeof(*lens), GFP_KERNEL);
 	msg = krgp_msg_build(op, body, len);
-	if (!nodes || !status || !replies || !lens || !msg)
+	if (!status || !replies || !lens || !msg)
 		goto out;
 
-	krg_comm_online_nodes(nodes);
+	krg_comm_online_nodes(&nodes);
 	if (only)
-		bitmap_and(nodes, nodes, only, KRG_MAX_NODES);
+		krg_nodemask_and(&nodes, &nodes, only);
 	if (self >= 0) {
 		if (!with_self)
-			clear_bit(self, nodes);
-		else if (!only || test_bit(self, only))
-			set_bit(self, nodes);
+			krg_nodemask_clear(&nodes, self);
+		else if (!only || krg_nodemask_test(only, self))
+			krg_nodemask_set(&nodes, self);
 	}
-	m = kzalloc(struct_size(m, r, bitmap_weight(nodes, KRG_MAX_NODES)),
-		    GFP_KERNEL);
+	m = kzalloc(struct_size(m, r, krg_nodemask_weight(&nodes)), GFP_KERNEL);
 	if (!m)
 		goto out;
-	krg_comm_call_multi(nodes, KRG_SVC_PROC, msg,
+	krg_comm_call_multi(&nodes, KRG_SVC_PROC, msg,
 			    sizeof(struct krgp_hdr) + len, KRGP_CALL_MS,
 			    status, replies, lens);
-	for_each_set_bit(n, nodes, KRG_MAX_NODES) {
+	krg_nodemask_for_each(n, &nodes) {
 		m->r[count].node = n;
 		m->r[count].status = status[n];
 		m->r[count].data = status[n] >= 0 ? replies[n] : NULL;
@@ -168,7 +166,6 @@ out:
 	kfree(lens);
 	kfree(replies);
 	kfree(status);
-	bitmap_free(nodes);
 	return m ?: ERR_PTR(-ENOMEM);
 }
 

@@ -9,6 +9,7 @@
 #include <linux/cred.h>
 #include <linux/types.h>
 
+#include "krg_comm/krg_comm.h"
 #include "wire.h"
 
 struct krg_comm_req;
@@ -51,11 +52,10 @@ struct krgp_multi {
 };
 
 /*
- * Calls op on every ONLINE node (of only, KRG_MAX_NODES bits, when it is not
- * NULL; this node only if with_self) in one round; returns the answers
+ * Calls op on every ONLINE node (of only when it is not NULL; this node only if with_self) in one round; returns the answers
  * (status per node) or ERR_PTR.  Free with krgp_multi_free().
  */
-struct krgp_multi *krgp_call_online(const unsigned long *only, bool with_self,
+struct krgp_multi *krgp_call_online(const krg_nodemask_t *only, bool with_self,
 				    u8 op, const void *body, size_t len);
 void krgp_multi_free(struct krgp_multi *m);
 

@@ -500,7 +500,7 @@ static int krgp_ps_check(struct krgp_ps_node *n)
 	return 0;
 }
 
-struct krgp_ps_set *krgp_ps_gather(const unsigned long *nodes, bool by_uid,
+struct krgp_ps_set *krgp_ps_gather(const krg_nodemask_t *nodes, bool by_uid,
 				   u32 uid)
 {
 	struct krgp_ps_req r = {

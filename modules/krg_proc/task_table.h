@@ -13,6 +13,7 @@
 #include <linux/pid_namespace.h>
 #include <linux/types.h>
 
+#include "krg_comm/krg_comm.h"
 #include "wire.h"
 
 /*
@@ -48,8 +49,7 @@ void krgp_owners_forget(void);
 u64 krgp_scan_id(void);
 
 /*
- * Process records of every online node in nodes (KRG_MAX_NODES bits; NULL =
- * all), optionally of one uid, for krg ps.  One multicast round.
+ * Process records of every online node in nodes (NULL = all), optionally of one uid, for krg ps.  One multicast round.
  */
 struct krgp_ps_node {
 	u32 node;
@@ -64,7 +64,7 @@ struct krgp_ps_set {
 	struct krgp_ps_node nodes[];
 };
 
-struct krgp_ps_set *krgp_ps_gather(const unsigned long *nodes, bool by_uid,
+struct krgp_ps_set *krgp_ps_gather(const krg_nodemask_t *nodes, bool by_uid,
 				   u32 uid);
 void krgp_ps_free(struct krgp_ps_set *set);
 /* The next record at *off of a validated buffer (NULL at the end). */

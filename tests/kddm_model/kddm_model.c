@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kddm_model: a deterministic, seedable simulator that runs the real KDDM
- * coherence protocol (modules/krg_kddm/protocol.c, compiled unmodified
- * against the small kernel shim in shim/) on N simulated nodes and checks
- * it against a deliberately naive reference model after every step.
+ * coherence protocol (modules/krg_kddm/object.c, protocol.c and access.c,
+ * compiled unmodified against the small kernel shim in shim/) on N simulated
+ * nodes and checks it against a deliberately naive reference model after
+ * every step; an illegal entry state change (object.c) is a kernel warning,
+ * which fails the run like any other.
  *
  * Nodes 1..N each have their own struct kddm_set and their own copies of
- * protocol.c's globals (swapped in before a node's code runs).  Messages go
+ * object.c's globals (swapped in before a node's code runs).  Messages go
  * through simulated FIFO channels, one per ordered pair of nodes (krg_comm
  * guarantees per-sender order, nothing across senders).  Clients (C per
  * node) run scripts of get/grab on K objects through the protocol's
@@ -44,7 +46,8 @@
  *                                 bug (the checker must catch it)
  *   kddm_model --seed S [--trace] replay one run (parameters derived from S;
  *                                 add --long / --flush as the failure says)
- *   make PROTOCOL=/tmp/x/protocol.c   build against a patched copy (a fix)
+ *   make PROTOCOL=/tmp/x              build against patched copies of the
+ *                                 three files in /tmp/x (a fix)
  *   kddm_model --help             every option
  */
 #include <getopt.h>
@@ -130,7 +133,7 @@ struct chan {
 
 struct node {
 	struct kddm_set *set;
-	unsigned long dead[BITS_TO_LONGS(KRG_MAX_NODES)];
+	krg_nodemask_t dead;
 	int recovering;
 	u64 last_epoch[MAXK];
 };
@@ -270,18 +273,18 @@ void kddm_model_bug(const char *what)
 	fail("shim: %s (node %u)", what, cur);
 }
 
-/* ---- the per-node globals of protocol.c ---------------------------------- */
+/* ---- the per-node globals of object.c ------------------------------------- */
 
 static void switch_to(u32 n)
 {
 	if (n == cur)
 		return;
 	if (cur) {
-		memcpy(nodes[cur].dead, kddm_dead, sizeof(kddm_dead));
+		nodes[cur].dead = kddm_dead;
 		nodes[cur].recovering = atomic_read(&kddm_recovering);
 	}
 	cur = n;
-	memcpy(kddm_dead, nodes[n].dead, sizeof(kddm_dead));
+	kddm_dead = nodes[n].dead;
 	atomic_set(&kddm_recovering, nodes[n].recovering);
 }
 
@@ -422,14 +425,15 @@ void kddm_set_put(struct kddm_set *set)
 /* set.c's policy, for BY_ID and CREATOR (the ones the model uses). */
 u32 kddm_default_owner(struct kddm_set *set, u64 objid)
 {
-	u32 n, k = 0, count = bitmap_weight(set->home, KRG_MAX_NODES), pick;
+	u32 n, k = 0, count = krg_nodemask_weight(&set->home), pick;
 
 	if (!count)
 		return cur;
-	if (set->policy == KRG_KDDM_OWNER_CREATOR && test_bit(set->creator, set->home))
+	if (set->policy == KRG_KDDM_OWNER_CREATOR &&
+	    krg_nodemask_test(&set->home, set->creator))
 		return set->creator;
 	pick = set->policy == KRG_KDDM_OWNER_CREATOR ? 0 : (u32)(objid % count);
-	for_each_set_bit(n, set->home, KRG_MAX_NODES)
+	krg_nodemask_for_each(n, &set->home)
 		if (k++ == pick)
 			return n;
 	return cur;
@@ -518,13 +522,13 @@ static const struct kddm_io_linker model_linker = {
 
 /* ---- state dump ----------------------------------------------------------- */
 
-static void fmt_bits(char *buf, size_t n, const unsigned long *b)
+static void fmt_bits(char *buf, size_t n, const krg_nodemask_t *b)
 {
 	u32 i;
 	size_t o = 0;
 
 	o += snprintf(buf + o, n - o, "{");
-	for_each_set_bit(i, b, KRG_MAX_NODES)
+	krg_nodemask_for_each(i, b)
 		if (o < n)
 			o += snprintf(buf + o, n - o, "%s%u", o > 1 ? "," : "", i);
 	if (o < n)
@@ -546,8 +550,8 @@ static void fmt_entry(char *buf, size_t n, u32 node, const struct kddm_entry *e)
 	char cs[64], acks[64], hint[16];
 	u64 v = 0;
 
-	fmt_bits(cs, sizeof(cs), e->copyset);
-	fmt_bits(acks, sizeof(acks), e->acks);
+	fmt_bits(cs, sizeof(cs), &e->copyset);
+	fmt_bits(acks, sizeof(acks), &e->acks);
 	if (e->hint == KDDM_NONE)
 		snprintf(hint, sizeof(hint), "-");
 	else
@@ -769,7 +773,7 @@ static void check_step(void)
 			struct kddm_entry *e = kddm_entry_lookup(nodes[wnode].set, k);
 
 			if (e->state != KDDM_OWNER ||
-			    !bitmap_empty(e->copyset, KRG_MAX_NODES)) {
+			    !krg_nodemask_empty(&e->copyset)) {
 				fmt_entry(buf, sizeof(buf), wnode, e);
 				fail("obj %d: write pin on a non-exclusive entry: %s", k, buf);
 			}
@@ -988,7 +992,7 @@ static void flush_look(struct client *c, struct kddm_set *set)
 
 /*
  * kddm_flush(set, obj, node) is kddm_grab (which sleeps: the client did it
- * step by step), then this, as protocol.c's kddm_flush does after its
+ * step by step), then this, as access.c's kddm_flush does after its
  * kddm_grab: release the writer pin, ask @node to pull (PULL: it sends an
  * ordinary WRITE_REQ), serve the queue, wake; then wait (flush_look) until
  * the ownership has left.  A flush to this node itself just releases.
@@ -1015,7 +1019,7 @@ static void flush_pinned(struct client *c, struct kddm_set *set)
 		fail("flush: kddm_send_pull to node %u failed: %d", c->flush_to,
 		     ret);
 	kddm_serve_queue(set, e);
-	kddm_changed_all(set);
+	kddm_changed(set);
 	c->flush_start = step;
 	c->flush_left = c->flush_back = 0;
 	if (ret || c->flush_to == cur) {
@@ -1255,7 +1259,7 @@ static void setup(void)
 		set->creator = P.creator;
 		set->linker = &model_linker;
 		for (h = 1; h <= (u32)P.nodes; h++)
-			__set_bit(h, set->home);
+			krg_nodemask_set(&set->home, h);
 		mutex_init(&set->lock);
 		hash_init(set->objs);
 		init_waitqueue_head(&set->wq);
@@ -1590,7 +1594,7 @@ int main(int argc, char **argv)
 	}
 
 	printf("1..%d\n", 3 + INJ_COUNT - 1);
-	printf("# kddm_model: modules/krg_kddm/protocol.c, unmodified, on simulated "
+	printf("# kddm_model: modules/krg_kddm/{object,protocol,access}.c, unmodified, on simulated "
 	       "nodes against a one-register-per-object reference model\n");
 	/* 2-4 nodes, 1-3 clients/node, 1-3 objects, 3-12 ops/client */
 	bad += batch("random schedules", first, runs, 0, 0);

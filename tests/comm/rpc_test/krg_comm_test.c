@@ -398,7 +398,7 @@ static int krg_test_async(u32 node, u32 op, u8 *msg, size_t len, u32 count,
 	return 0;
 }
 
-static int krg_test_mcast(const unsigned long *set, const u8 *msg, size_t len,
+static int krg_test_mcast(const krg_nodemask_t *set, const u8 *msg, size_t len,
 			  u32 count, unsigned int tmo, struct krg_test_result *r)
 {
 	size_t dlen = len - sizeof(struct krg_test_hdr);
@@ -420,7 +420,7 @@ static int krg_test_mcast(const unsigned long *set, const u8 *msg, size_t len,
 				    replies, rlens);
 		krg_test_lat(r, ktime_get_ns() - t0);
 		all_ok = true;
-		for_each_set_bit(n, set, KRG_MAX_NODES) {
+		krg_nodemask_for_each(n, set) {
 			ret = status[n];
 			if (!ret)
 				ret = krg_test_verify(KRG_COMM_TEST_MCAST_ECHO,
@@ -482,11 +482,11 @@ static int krg_test_run(struct nlattr **a, struct sk_buff *skb,
 	u32 tmo = krg_attr_u32(a, KRG_COMM_TEST_A_TIMEOUT_MS, 10000);
 	u32 seed = krg_attr_u32(a, KRG_COMM_TEST_A_SEED, 1);
 	bool zc = nla_get_flag(a[KRG_COMM_TEST_A_ZEROCOPY]);
-	DECLARE_BITMAP(set, KRG_MAX_NODES);
+	krg_nodemask_t set;
 	struct krg_test_result r = {};
 	struct krg_test_hdr *h;
 	size_t len = sizeof(*h) + size;
-	u32 node = 0, crc, n;
+	u32 node = 0, crc;
 	u8 *msg;
 	u64 t0;
 	int ret = 0;
@@ -507,18 +507,14 @@ static int krg_test_run(struct nlattr **a, struct sk_buff *skb,
 				    "zero-copy calls carry at most 1 MiB");
 		return -EMSGSIZE;
 	}
-	bitmap_zero(set, KRG_MAX_NODES);
+	krg_nodemask_zero(&set);
 	if (op == KRG_COMM_TEST_MCAST_ECHO) {
-		const u8 *b;
-
 		if (NL_REQ_ATTR_CHECK(extack, NULL, a, KRG_COMM_TEST_A_NODE_SET)) {
 			NL_SET_ERR_MSG(extack, "missing attribute node-set");
 			return -EINVAL;
 		}
-		b = nla_data(a[KRG_COMM_TEST_A_NODE_SET]);
-		for (n = 0; n < nla_len(a[KRG_COMM_TEST_A_NODE_SET]) * 8; n++)
-			if (b[n / 8] & (1 << (n % 8)))
-				__set_bit(n, set);
+		krg_nodemask_from_bytes(&set, nla_data(a[KRG_COMM_TEST_A_NODE_SET]),
+					nla_len(a[KRG_COMM_TEST_A_NODE_SET]));
 	} else {
 		if (NL_REQ_ATTR_CHECK(extack, NULL, a, KRG_COMM_TEST_A_NODE_ID)) {
 			NL_SET_ERR_MSG(extack, "missing attribute node-id");
@@ -549,7 +545,7 @@ static int krg_test_run(struct nlattr **a, struct sk_buff *skb,
 		msg = NULL;	/* owned by the async context */
 		break;
 	case KRG_COMM_TEST_MCAST_ECHO:
-		ret = krg_test_mcast(set, msg, len, count, tmo, &r);
+		ret = krg_test_mcast(&set, msg, len, count, tmo, &r);
 		break;
 	default:
 		krg_test_sync(node, op, msg, len, crc, count, tmo, &r);

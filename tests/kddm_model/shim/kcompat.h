@@ -56,6 +56,8 @@ typedef unsigned int gfp_t;
 #define le32_to_cpu(x)	((u32)le32toh(x))
 #define le64_to_cpu(x)	((u64)le64toh(x))
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define BIT(n)		(1UL << (n))
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
 #define min_t(t, a, b)	((t)(a) < (t)(b) ? (t)(a) : (t)(b))
@@ -70,6 +72,8 @@ typedef unsigned int gfp_t;
 static inline void *ERR_PTR(long error) { return (void *)error; }
 static inline long PTR_ERR(const void *ptr) { return (long)ptr; }
 static inline bool IS_ERR(const void *ptr) { return IS_ERR_VALUE(ptr); }
+static inline int PTR_ERR_OR_ZERO(const void *ptr)
+{ return IS_ERR(ptr) ? (int)PTR_ERR(ptr) : 0; }
 
 /* ---- printk: counted, printed when the simulator asks -------------------- */
 extern unsigned long kddm_model_warnings;
@@ -244,6 +248,10 @@ typedef struct { int counter; } atomic_t;
 #define ATOMIC_INIT(i) { (i) }
 #define atomic_read(a) ((a)->counter)
 #define atomic_set(a, i) ((a)->counter = (i))
+typedef struct { long counter; } atomic_long_t;
+#define ATOMIC_LONG_INIT(i) { (i) }
+#define atomic_long_read(a) ((a)->counter)
+#define atomic_long_inc(a) ((a)->counter++)
 typedef struct { unsigned long wakeups; } wait_queue_head_t;
 #define DECLARE_WAIT_QUEUE_HEAD(w) wait_queue_head_t w = { 0 }
 #define init_waitqueue_head(w) ((w)->wakeups = 0)
