@@ -423,3 +423,4 @@ int kddm_flush(struct kddm_set *set, u64 objid, u32 node)
 	mutex_unlock(&set->lock);
 	return ret;
 }
+EXPORT_SYMBOL_GPL(kddm_flush);
