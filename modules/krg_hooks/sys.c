@@ -253,13 +253,12 @@ static void krgh_sys_defer(struct pt_regs *regs, enum krg_hook_id hook,
  */
 static bool krgh_signal_is_remote(const struct krg_sys_call *call)
 {
-	long pid, sig;
+	long pid;
 	bool absent;
 
 	switch (call->nr) {
 	case __NR_kill:
 		pid = (int)call->args[0];
-		sig = (int)call->args[1];
 		if (pid > 0 || pid == INT_MIN)
 			break;
 		if (pid < 0)
@@ -272,13 +271,11 @@ static bool krgh_signal_is_remote(const struct krg_sys_call *call)
 	case __NR_tkill:
 	case __NR_rt_sigqueueinfo:
 		pid = (int)call->args[0];
-		sig = (int)call->args[1];
 		break;
 	default: /* tgkill, rt_tgsigqueueinfo: the thread decides */
 		if ((int)call->args[0] <= 0)
 			return false;
 		pid = (int)call->args[1];
-		sig = (int)call->args[2];
 		break;
 	}
 	/*
