@@ -65,7 +65,7 @@ rejoin() {
 for r in $(seq 1 "$ROUNDS"); do
 	log "round $r: node 2 unloads while node 1 cannot allocate"
 	fail_allocs 1 100
-	nexec 2 --timeout 60 -- rmmod krg_comm || log "round $r: rmmod failed"
+	comm_stop 2 || log "round $r: rmmod failed"
 	wait_until 30 "node 1 declares node 2 failed" seen failed "$r" ||
 		log "round $r: no FAILED of node 2 seen"
 	fail_allocs 1 0
