@@ -149,9 +149,30 @@ void krg_cell_bool(struct libscols_line *ln, int col, bool v)
 	krg_cell_str(ln, col, out_json ? (v ? "1" : "0") : (v ? "yes" : "no"));
 }
 
+/*
+ * smartcols prints nothing at all for a table without lines; a header
+ * says the command ran and found nothing (as ps(1) does).
+ */
+static void print_header_only(struct libscols_table *tb)
+{
+	size_t i, n = scols_table_get_ncols(tb);
+
+	for (i = 0; i < n; i++) {
+		struct libscols_column *cl = scols_table_get_column(tb, i);
+		const char *name = cl ? scols_cell_get_data(scols_column_get_header(cl)) : NULL;
+
+		printf("%s%s", i ? " " : "", name ? name : "");
+	}
+	putchar('\n');
+}
+
 void krg_table_print(struct libscols_table *tb)
 {
-	scols_print_table(tb);
+	if (!scols_table_get_nlines(tb) && !scols_table_is_json(tb) &&
+	    !scols_table_is_noheadings(tb))
+		print_header_only(tb);
+	else
+		scols_print_table(tb);
 	scols_unref_table(tb);
 	fflush(stdout);
 }
