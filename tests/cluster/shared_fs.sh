@@ -34,13 +34,14 @@ tap_check "a FIFO and a UNIX socket file made on node 3 are a FIFO and a socket 
 	nexec 1 -- sh -c "test -p $D/fifo && test -S $D/sock"
 
 # 3. flock between nodes: held on node 2, refused on node 3, free once released.
-nexec 2 -- sh -c "setsid -f flock -x $D/lock sh -c 'touch $D/held; i=0
-	while [ ! -e $D/release ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done' \
-	</dev/null >/dev/null 2>&1"
+# The holder blocks reading a FIFO of node 2 (60 s at most) until released.
+rel=/tmp/shared_fs.release.$$
+nexec 2 -- sh -c "mkfifo $rel && setsid -f flock -x $D/lock sh -c 'touch $D/held
+	timeout 60 sh -c \"read x <$rel\"' </dev/null >/dev/null 2>&1"
 wait_until 30 "node 2 holds the lock" nexec 3 -- test -e "$D/held" || die "node 2 never took the lock"
 refused=0
 nexec 3 -- flock -n -x "$D/lock" true || refused=1
-nexec 1 -- touch "$D/release"
+nexec 2 --timeout 20 -- sh -c "echo >$rel; rm -f $rel"
 takes() { nexec 3 -- flock -n -x "$D/lock" true; }
 if [ $refused = 1 ] && wait_until 30 "node 3 takes the lock" takes; then
 	tap_ok "flock held on node 2 is refused on node 3, then taken once released"
