@@ -10,7 +10,8 @@
  *    message), family lookup, requests, dumps, multicast events;
  *  - one file per generic netlink family, each a section below:
  *      krg_comm   comm.c   configuration, membership, statistics, events
- *      krg_proc   proc.c   cluster environment, processes, capabilities
+ *      krg_proc   proc.c   cluster environment, processes, capabilities,
+ *                          migration
  *      krg_kddm   kddm.c   KDDM set statistics
  *    A new family follows the pattern written down at the top of krg_nl.h:
  *    a descriptor, one krg_<family>_<object>_<verb>() per operation, a parse
@@ -32,6 +33,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <netinet/in.h>
+#include <sys/types.h>
 #include <linux/krg_comm.h>
 #include <linux/krg_kddm.h>
 #include <linux/krg_proc.h>
@@ -330,6 +332,20 @@ int krg_proc_config_set(struct krg_handle *h, const struct krg_caps *default_cap
  */
 int krg_proc_leave_check(struct krg_handle *h, const struct krg_nodeset *set,
 			 bool kill, struct krg_err *err);
+
+/*
+ * Moves cluster process pid (its whole thread group) to node and returns
+ * once it runs there, with the same PID; *now_node (if not NULL) is the node
+ * the kernel reports it on.  A refusal (-EBUSY, -EHOSTDOWN, -EPERM, -ESRCH,
+ * ...) leaves it where it was, the kernel's reason in err.  The caller must
+ * not be pid itself: its netlink socket cannot move (see krg(1), run -n).
+ */
+int krg_proc_migrate(struct krg_handle *h, uint32_t pid, uint32_t node, uint32_t *now_node,
+		     struct krg_err *err);
+/* Kerrighed's migrate(): krg_proc_migrate() on a handle of its own; 0 or
+ * -errno.
+ */
+int krg_migrate(pid_t pid, int node);
 
 const char *krg_env_state_name(int state);
 

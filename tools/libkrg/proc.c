@@ -2,8 +2,8 @@
 /*
  * The "krg_proc" generic netlink family (include/uapi/linux/krg_proc.h) over
  * libkrg's core (krg_nl.h): the cluster environment's status, the cluster
- * process list, Kerrighed capabilities, node defaults and the leave check;
- * and where krgd's pid file says krgd runs.
+ * process list, Kerrighed capabilities, node defaults, the leave check and
+ * migration; and where krgd's pid file says krgd runs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -262,6 +262,65 @@ int krg_proc_leave_check(struct krg_handle *h, const struct krg_nodeset *set,
 	if (put_nodeset(msg, set) || (kill && nla_put_flag(msg, KRG_PROC_A_KILL)))
 		return krg_nl_put_failed(msg, err);
 	return krg_nl_request(h, &proc_family, msg, NULL, NULL, err);
+}
+
+struct migrate_reply {
+	uint32_t pid, node;
+	bool seen;
+};
+
+static int parse_migrate(struct nlattr **tb, void *arg)
+{
+	struct migrate_reply *r = arg;
+
+	if (!tb[KRG_PROC_A_PID] || !tb[KRG_PROC_A_NODE])
+		return 0;
+	r->pid = nla_get_u32(tb[KRG_PROC_A_PID]);
+	r->node = nla_get_u32(tb[KRG_PROC_A_NODE]);
+	r->seen = true;
+	return 0;
+}
+
+int krg_proc_migrate(struct krg_handle *h, uint32_t pid, uint32_t node, uint32_t *now_node,
+		     struct krg_err *err)
+{
+	struct migrate_reply r = { 0, 0, false };
+	struct nl_msg *msg;
+	int ret;
+
+	if (!pid || pid >= KRG_PID_SPACE)
+		return krg_err_set(err, -EINVAL, "invalid PID %u (1-%u)", pid, KRG_PID_SPACE - 1);
+	if (node >= KRG_MAX_NODES)
+		return krg_err_set(err, -EINVAL, "invalid node %u (0-%u)", node, KRG_MAX_NODES - 1);
+	ret = krg_nl_msg(h, &proc_family, KRG_PROC_CMD_MIGRATE, 0, &msg, err);
+	if (ret)
+		return ret;
+	if (nla_put_u32(msg, KRG_PROC_A_PID, pid) || nla_put_u32(msg, KRG_PROC_A_NODE, node))
+		return krg_nl_put_failed(msg, err);
+	ret = krg_nl_request(h, &proc_family, msg, parse_migrate, &r, err);
+	if (ret)
+		return ret;
+	if (!r.seen || r.pid != pid)
+		return krg_err_set(err, -EBADMSG, "the kernel's reply to the migration of %u %s",
+				   pid, "does not name the process and its node");
+	if (now_node)
+		*now_node = r.node;
+	return 0;
+}
+
+int krg_migrate(pid_t pid, int node)
+{
+	struct krg_handle *h;
+	int ret;
+
+	if (pid <= 0 || node < 0)
+		return -EINVAL;
+	ret = krg_proc_open(&h, NULL);
+	if (ret)
+		return ret;
+	ret = krg_proc_migrate(h, (uint32_t)pid, (uint32_t)node, NULL, NULL);
+	krg_close(h);
+	return ret;
 }
 
 const char *krg_env_state_name(int state)
