@@ -46,19 +46,6 @@ struct caps_args {
 	const char *list;
 };
 
-static int parse_pid(const char *s, uint32_t *pid)
-{
-	unsigned long v;
-	char *end;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (!*s || *end || errno || s[0] == '-' || s[0] == '+' || !v || v >= KRG_PID_SPACE)
-		return fail("invalid PID \"%s\" (1-%u)", s, KRG_PID_SPACE - 1);
-	*pid = (uint32_t)v;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct caps_args *a)
 {
 	int i, s;

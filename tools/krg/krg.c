@@ -5,7 +5,8 @@
  *   krg [-j] COMMAND [OPTIONS] [ARGS]
  *
  * See krg(1).  Exit codes: 0 ok, 1 error; run and shell exit with the
- * command's status (128+N when signal N killed it).
+ * command's status (128+N when signal N killed it).  Called as "migrate"
+ * (a link to krg), it is "krg migrate", Kerrighed's migrate(1).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +43,8 @@ static const struct command commands[] = {
 	{ "caps", cmd_caps, false, "[-k PID] [-e|-p|-d|-i] [+|-]CAP[,CAP...]",
 	  "change Kerrighed capabilities (default: effective)" },
 	{ "caps", cmd_caps, false, "[-j] [-k PID] -s", "show Kerrighed capabilities" },
+	{ "migrate", cmd_migrate, false, "[-v] PID NODE",
+	  "move cluster process PID to node NODE" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -52,7 +55,7 @@ static void usage(FILE *f)
 
 	fprintf(f, "Usage: %s [-j] COMMAND [OPTIONS] [ARGS]\n\n", progname);
 	for (i = 0; i < NR_COMMANDS; i++)
-		fprintf(f, "  %-6s %-42s %s\n", commands[i].name, commands[i].args,
+		fprintf(f, "  %-7s %-42s %s\n", commands[i].name, commands[i].args,
 			commands[i].help);
 	fprintf(f, "\nOptions:\n"
 		"  -j, --json      JSON output (ps, caps -s)\n"
@@ -114,6 +117,34 @@ uid_t priv_real_uid(void)
 	return real_uid;
 }
 
+/* A decimal number in [min, max], nothing else around it. */
+static bool parse_number(const char *s, unsigned long min, unsigned long max, uint32_t *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || s[0] == '-' || s[0] == '+' || v < min || v > max)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+int parse_pid(const char *s, uint32_t *pid)
+{
+	if (!parse_number(s, 1, KRG_PID_SPACE - 1, pid))
+		return fail("invalid PID \"%s\" (1-%u)", s, KRG_PID_SPACE - 1);
+	return 0;
+}
+
+int parse_node(const char *s, uint32_t *node)
+{
+	if (!parse_number(s, 0, KRG_MAX_NODES - 1, node))
+		return fail("invalid node \"%s\" (0-%u)", s, KRG_MAX_NODES - 1);
+	return 0;
+}
+
 int open_proc(struct krg_handle **h, struct krg_proc_status *st)
 {
 	struct krg_err err;
@@ -129,10 +160,18 @@ int open_proc(struct krg_handle **h, struct krg_proc_status *st)
 
 int main(int argc, char **argv)
 {
+	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	int first = 1;
 	size_t i;
 
 	ensure_std_fds();
+	/* Kerrighed's "migrate PID NODE": krg under that name */
+	base = base ? base + 1 : argc > 0 ? argv[0] : "";
+	if (!strcmp(base, "migrate")) {
+		progname = "migrate";
+		priv_init(false);
+		return cmd_migrate(argc, argv);
+	}
 	/* before anything else: which command, so the privileges can go */
 	while (first < argc && argv[first][0] == '-' &&
 	       (!strcmp(argv[first], "-j") || !strcmp(argv[first], "--json")))

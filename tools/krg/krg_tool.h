@@ -40,9 +40,14 @@ const char *saved_getenv(char **envp, const char *name);
  */
 int open_proc(struct krg_handle **h, struct krg_proc_status *st);
 
+/* "1".."4194303" and "0".."255", or print why not (returns EXIT_ERR). */
+int parse_pid(const char *s, uint32_t *pid);
+int parse_node(const char *s, uint32_t *node);
+
 int cmd_run(int argc, char **argv);
 int cmd_shell(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_caps(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 
 #endif /* _KRG_TOOL_H */
