@@ -34,8 +34,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "run", cmd_run, true, "[--] CMD [ARGS...]",
-	  "run CMD as a cluster process on this node" },
+	{ "run", cmd_run, true, "[-n NODE] [--] CMD [ARGS...]",
+	  "run CMD as a cluster process (on NODE, default this node)" },
 	{ "shell", cmd_shell, true, "",
 	  "a login shell ($SHELL -l) in the cluster" },
 	{ "ps", cmd_ps, false, "[-j] [-n LIST] [-u USER]",

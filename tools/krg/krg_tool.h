@@ -44,6 +44,16 @@ int open_proc(struct krg_handle **h, struct krg_proc_status *st);
 int parse_pid(const char *s, uint32_t *pid);
 int parse_node(const char *s, uint32_t *node);
 
+/*
+ * krg run -n (run_node.c).  In the job's first process, before exec:
+ * sends its cluster PID on fd, closes fd, and returns once it runs on the
+ * other node (exits 1 if it never hears so).  In krg: moves job pid (which
+ * writes to fd) to node; 0, or EXIT_ERR with the reason printed and the
+ * job killed.
+ */
+void job_await_move(int fd);
+int job_move(pid_t pid, int fd, uint32_t node);
+
 int cmd_run(int argc, char **argv);
 int cmd_shell(int argc, char **argv);
 int cmd_ps(int argc, char **argv);

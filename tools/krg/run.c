@@ -11,6 +11,8 @@
  * caller's shell sees a stopped job), gives the terminal back and continues
  * the job when it is continued, forwards SIGINT/SIGQUIT/SIGTERM/SIGHUP sent
  * to it to the job, and exits with the job's status (128+N for signal N).
+ *
+ * With -n NODE the job is moved to NODE before it execs (run_node.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +34,12 @@ extern char **environ;
 
 static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
 #define NR_FORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
+
+/* where the job must start, if not here */
+struct start_node {
+	bool move;
+	uint32_t node;
+};
 
 /* set before the forwarded signals are unblocked */
 static pid_t job_pgid;
@@ -106,7 +114,7 @@ const char *saved_getenv(char **envp, const char *name)
  * checked: STATUS before and after pidfd_open() name the same krginit, so
  * the pidfd is krginit's and not a recycled PID's.
  */
-static int enter_environment(void)
+static int enter_environment(uint32_t *node_id)
 {
 	struct krg_proc_status st, again;
 	struct krg_handle *h;
@@ -115,6 +123,7 @@ static int enter_environment(void)
 
 	if (open_proc(&h, &st))
 		return EXIT_ERR;
+	*node_id = st.node_id;
 	if (st.env_state != KRG_PROC_ENV_READY || !st.init_pid) {
 		krg_close(h);
 		return fail("node %u has no cluster environment (%s)", st.node_id,
@@ -161,7 +170,7 @@ static int job_terminal(void)
 }
 
 static void __attribute__((noreturn)) exec_job(char **argv, char **envp, int tty,
-					       const sigset_t *mask)
+					       const sigset_t *mask, int pid_fd)
 {
 	int e;
 
@@ -170,6 +179,8 @@ static void __attribute__((noreturn)) exec_job(char **argv, char **envp, int tty
 	/* SIGTTOU is still blocked: a background group may take the terminal */
 	if (tty >= 0 && tcsetpgrp(tty, getpgrp()))
 		fprintf(stderr, "krg: tcsetpgrp: %s\n", strerror(errno));
+	if (pid_fd >= 0)
+		job_await_move(pid_fd);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	environ = envp;
 	execvp(argv[0], argv);
@@ -209,16 +220,18 @@ static int job_stopped(pid_t pgid, int sig, int tty, const struct termios *own)
 	return tty;
 }
 
-static int run_job(char **argv, char **envp)
+static int run_job(char **argv, char **envp, const struct start_node *where)
 {
 	struct sigaction fwd = { .sa_handler = forward, .sa_flags = SA_RESTART };
+	int tty, status, pipefd[2] = { -1, -1 };
 	struct termios own;
 	sigset_t block, old;
 	bool own_modes;
-	int tty, status;
 	size_t i;
 	pid_t pid;
 
+	if (where->move && pipe2(pipefd, O_CLOEXEC))
+		return fail("pipe: %s", strerror(errno));
 	tty = job_terminal();
 	own_modes = tty >= 0 && !tcgetattr(tty, &own);
 	sigemptyset(&block);
@@ -229,8 +242,13 @@ static int run_job(char **argv, char **envp)
 	pid = fork();
 	if (pid < 0)
 		return fail("fork: %s", strerror(errno));
-	if (!pid)
-		exec_job(argv, envp, tty, &old);
+	if (!pid) {
+		if (where->move)
+			close(pipefd[0]);
+		exec_job(argv, envp, tty, &old, pipefd[1]);
+	}
+	if (where->move)
+		close(pipefd[1]);
 	/* both sides set the group, as shells do, so neither can race the other */
 	if (setpgid(pid, pid) && errno != EACCES && errno != ESRCH)
 		warn("setpgid %d: %s", (int)pid, strerror(errno));
@@ -248,6 +266,15 @@ static int run_job(char **argv, char **envp)
 	}
 	sigdelset(&block, SIGTTOU);	/* stays blocked: tcsetpgrp from the background */
 	sigprocmask(SIG_UNBLOCK, &block, NULL);
+	if (where->move) {
+		status = job_move(pid, pipefd[0], where->node);
+		close(pipefd[0]);
+		if (status) {
+			if (tty >= 0)
+				tcsetpgrp(tty, getpgrp());
+			return EXIT_ERR;
+		}
+	}
 
 	for (;;) {
 		if (waitpid(pid, &status, WUNTRACED) < 0) {
@@ -265,16 +292,22 @@ static int run_job(char **argv, char **envp)
 	}
 }
 
-/* Enters the environment, back in the caller's directory, runs argv. */
-static int run(char **argv, char **envp)
+/* Enters the environment, back in the caller's directory, runs argv (on
+ * node *node if not NULL).
+ */
+static int run(char **argv, char **envp, const uint32_t *node)
 {
+	struct start_node where = { false, 0 };
 	char cwd[PATH_MAX];
 	bool have_cwd = !!getcwd(cwd, sizeof(cwd));
+	uint32_t here;
 	int ret;
 
-	ret = enter_environment();
+	ret = enter_environment(&here);
 	if (ret)
 		return ret;
+	if (node && *node != here)
+		where = (struct start_node){ true, *node };
 	/* setns(CLONE_NEWNS) moved us to the namespace's root */
 	if (!have_cwd || chdir(cwd)) {
 		warn("cannot return to %s in the cluster environment (%s): running in /",
@@ -282,21 +315,32 @@ static int run(char **argv, char **envp)
 		if (chdir("/"))
 			return fail("chdir /: %s", strerror(errno));
 	}
-	return run_job(argv, envp);
+	return run_job(argv, envp, &where);
 }
 
 int cmd_run(int argc, char **argv)
 {
+	bool on_node = false;
+	uint32_t node;
 	int first = 1;
 
-	if (first < argc && !strcmp(argv[first], "--"))
-		first++;
-	else if (first < argc && argv[first][0] == '-')
-		return fail("unknown option \"%s\" for run (put \"--\" before a command %s)",
-			    argv[first], "that starts with '-'");
+	while (first < argc && argv[first][0] == '-') {
+		const char *arg = argv[first++];
+
+		if (!strcmp(arg, "--"))
+			break;
+		if (strcmp(arg, "-n") && strcmp(arg, "--node"))
+			return fail("unknown option \"%s\" for run (put \"--\" before a command %s)",
+				    arg, "that starts with '-'");
+		if (first == argc)
+			return fail("option \"%s\" needs a node", arg);
+		if (parse_node(argv[first++], &node))
+			return EXIT_ERR;
+		on_node = true;
+	}
 	if (first >= argc)
-		return fail("run needs a command: krg run [--] CMD [ARGS...]");
-	return run(argv + first, saved_environ());
+		return fail("run needs a command: krg run [-n NODE] [--] CMD [ARGS...]");
+	return run(argv + first, saved_environ(), on_node ? &node : NULL);
 }
 
 int cmd_shell(int argc, char **argv)
@@ -315,5 +359,5 @@ int cmd_shell(int argc, char **argv)
 	args[0] = (char *)shell;
 	args[1] = "-l";
 	args[2] = NULL;
-	return run(args, envp);
+	return run(args, envp, NULL);
 }
