@@ -6,10 +6,14 @@
  * mount, mounts the namespace's own /proc, binds the cluster-wide files of
  * krg_proc over /proc/{meminfo,stat,loadavg,cpuinfo,uptime}, registers the
  * namespace with the kernel (ioctl ENV_INIT on /dev/krg_proc, the file stays
- * open for life), lends two agent threads to the kernel (ioctl AGENT), then
- * reaps orphans forever.  SIGTERM from outside the environment (krgd) ends
- * it: its processes get SIGTERM, 5 s to go, then krginit exits and the
- * kernel kills what is left.  Nothing inside the environment can stop it.
+ * open for life), lends two agent threads to the kernel (ioctl AGENT),
+ * starts a restorer thread that creates, for each process migrating to this
+ * node, the child that becomes it (ioctl RESTORER_WAIT; restorer.c), then
+ * reaps orphans forever: those of the environment, the restorers that
+ * failed, and the migrated processes that end here.  SIGTERM from outside
+ * the environment (krgd) ends it: its processes get SIGTERM, 5 s to go, then
+ * krginit exits and the kernel kills what is left.  Nothing inside the
+ * environment can stop it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +36,7 @@
 
 #include "krg.h"
 #include "krgd.h"
+#include "restorer.h"
 
 #define NR_AGENTS		2
 #define STOP_GRACE_MS		5000
@@ -165,6 +170,22 @@ static void sleep_ms(unsigned int ms)
 		;
 }
 
+/*
+ * After a failed ioctl (errno) of a thread lent to the kernel: a back-off,
+ * not for synchronisation, so that a failing call cannot spin; each new
+ * error is logged once.
+ */
+static void retry_later(const char *who, const char *call, unsigned int *backoff, int *last)
+{
+	if (errno != *last)
+		logmsg("%s: ioctl %s: %m (retrying)", who, call);
+	*last = errno;
+	*backoff = *backoff ? *backoff * 2 : 100;
+	if (*backoff > AGENT_BACKOFF_MAX_MS)
+		*backoff = AGENT_BACKOFF_MAX_MS;
+	sleep_ms(*backoff);
+}
+
 /* Lends this thread to the kernel until the environment ends. */
 static void *agent_loop(void *arg)
 {
@@ -172,20 +193,14 @@ static void *agent_loop(void *arg)
 	unsigned int backoff = 0;
 	int last = 0;
 	uint64_t one = 1;
+	char who[24];
 
+	snprintf(who, sizeof(who), "agent %ld", id);
 	for (;;) {
 		if (!ioctl(env_fd, KRG_PROC_IOC_AGENT))
 			break;
-		if (errno == EINTR)
-			continue;
-		/* not for synchronisation: a back-off, so a failing call cannot spin */
-		if (errno != last)
-			logmsg("agent %ld: ioctl AGENT: %m (retrying)", id);
-		last = errno;
-		backoff = backoff ? backoff * 2 : 100;
-		if (backoff > AGENT_BACKOFF_MAX_MS)
-			backoff = AGENT_BACKOFF_MAX_MS;
-		sleep_ms(backoff);
+		if (errno != EINTR)
+			retry_later(who, "AGENT", &backoff, &last);
 	}
 	logmsg("agent %ld: the environment ended", id);
 	if (write(ended_fd, &one, sizeof(one)) != sizeof(one))
@@ -193,20 +208,59 @@ static void *agent_loop(void *arg)
 	return NULL;
 }
 
-static void start_agents(void)
+/*
+ * Waits for processes migrating here and creates their restorers, until the
+ * environment ends.  A kernel without migration (ENOTTY) needs none.
+ */
+static void *restorer_loop(void *arg)
+{
+	struct krg_proc_restore_job job;
+	unsigned int backoff = 0;
+	int last = 0;
+
+	(void)arg;
+	for (;;) {
+		memset(&job, 0, sizeof(job));
+		if (ioctl(env_fd, KRG_PROC_IOC_RESTORER_WAIT, &job)) {
+			if (errno == ENOTTY) {
+				logmsg("restorer: this krg_proc does not migrate processes: %s",
+				       "no restorer");
+				return NULL;
+			}
+			if (errno != EINTR)
+				retry_later("restorer", "RESTORER_WAIT", &backoff, &last);
+			continue;
+		}
+		backoff = 0;
+		last = 0;
+		if (!job.id)
+			break;
+		restorer_spawn(env_fd, &job);
+	}
+	logmsg("restorer: the environment ended");
+	return NULL;
+}
+
+static void start_thread(void *(*fn)(void *), void *arg, const char *what)
 {
 	pthread_t t;
-	long i;
 	int ret;
 
-	for (i = 0; i < NR_AGENTS; i++) {
-		ret = pthread_create(&t, NULL, agent_loop, (void *)i);
-		if (ret) {
-			errno = ret;
-			fail_setup("cannot start agent thread %ld: %m", i);
-		}
-		pthread_detach(t);
+	ret = pthread_create(&t, NULL, fn, arg);
+	if (ret) {
+		errno = ret;
+		fail_setup("cannot start the %s thread: %m", what);
 	}
+	pthread_detach(t);
+}
+
+static void start_threads(void)
+{
+	long i;
+
+	for (i = 0; i < NR_AGENTS; i++)
+		start_thread(agent_loop, (void *)i, "agent");
+	start_thread(restorer_loop, NULL, "restorer");
 }
 
 static void reap(void)
@@ -367,8 +421,8 @@ int main(int argc, char **argv)
 	ended_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (ended_fd < 0)
 		fail_setup("eventfd: %m");
-	start_agents();
-	logmsg("cluster environment registered, %d agents", NR_AGENTS);
+	start_threads();
+	logmsg("cluster environment registered, %d agents and a restorer", NR_AGENTS);
 	tell_krgd(KRGINIT_READY);
 
 	for (;;) {
