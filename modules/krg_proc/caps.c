@@ -190,6 +190,22 @@ int krgp_caps_get_local(pid_t pid, struct krg_caps *caps)
 	return 0;
 }
 
+/* Restore: t gets the sets the process had on its previous node. */
+void krgp_caps_set_local(struct task_struct *t, const struct krg_caps *caps)
+{
+	struct krgp_caps_entry *e;
+	pid_t tgid;
+
+	rcu_read_lock();
+	tgid = krgp_tgid_in_cluster(t);
+	e = tgid > 1 ? krgp_caps_lookup(tgid) : NULL;
+	spin_lock(&krgp_caps_lock);
+	if (e)
+		e->caps = *caps;
+	spin_unlock(&krgp_caps_lock);
+	rcu_read_unlock();
+}
+
 bool krgp_caps_current_has(enum krg_cap cap)
 {
 	struct krgp_caps_entry *e;

@@ -20,6 +20,7 @@ void krgp_caps_exit(struct task_struct *t);
 int krgp_caps_get_local(pid_t pid, struct krg_caps *caps);
 /* Does the current task (a cluster process) have cap effective? */
 bool krgp_caps_current_has(enum krg_cap cap);
+void krgp_caps_set_local(struct task_struct *t, const struct krg_caps *caps);
 
 /*
  * Read or change the capabilities of cluster process pid wherever it runs,

@@ -40,6 +40,7 @@
 #include "krg_hooks/krg_hooks.h"
 #include "caps.h"
 #include "env.h"
+#include "migrate.h"
 
 int krgp_pid_lo, krgp_pid_hi;
 
@@ -97,7 +98,7 @@ unsigned int krgp_env_nr_local(void)
 	if (ns)
 		for_each_process(p)
 			if (task_active_pid_ns(p) == ns &&
-			    task_tgid_nr_ns(p, ns) != 1)
+			    task_tgid_nr_ns(p, ns) != 1 && !krgp_is_stub(p))
 				n++;
 	rcu_read_unlock();
 	return n;
@@ -251,6 +252,7 @@ static long krgp_env_setup(struct file *file, void __user *uarg)
 	if (ret)
 		goto err_unlock;
 	rcu_assign_pointer(krgp_env, env);
+	krgp_jobs_env_start();
 	mutex_unlock(&krgp_env_lock);
 	pr_info("cluster environment ready: node %d, PIDs [%d, %d), init %s[%d]\n",
 		self, krgp_pid_lo, krgp_pid_hi, current->comm,
@@ -279,6 +281,7 @@ static void krgp_env_teardown(struct file *file)
 	RCU_INIT_POINTER(krgp_env, NULL);
 	krg_hooks_set_cluster_ns(NULL);
 	krgp_caps_clear();
+	krgp_jobs_env_end();
 	mutex_unlock(&krgp_env_lock);
 
 	spin_lock(&env->agent_lock);
@@ -329,6 +332,19 @@ static long krgp_dev_ioctl(struct file *file, unsigned int cmd,
 		ret = krgp_agent_serve(env);
 		krgp_env_put(env);
 		return ret;
+	case KRG_PROC_IOC_RESTORER_WAIT:
+		env = krgp_env_get();
+		if (!env)
+			return -ENOENT;
+		if (env->owner != file ||
+		    !same_thread_group(current, env->init)) {
+			krgp_env_put(env);
+			return -EPERM;
+		}
+		krgp_env_put(env);
+		return krgp_restorer_wait((void __user *)arg);
+	case KRG_PROC_IOC_RESTORE:
+		return krgp_restore_ioctl(file, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

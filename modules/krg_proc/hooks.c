@@ -10,15 +10,23 @@
 #include "caps.h"
 #include "env.h"
 #include "hooks.h"
+#include "migrate.h"
 #include "procfs.h"
 #include "remote_sys.h"
 #include "signal.h"
 #include "task_table.h"
 
+/* exit: every thread, atomic. */
+static void krgp_task_exit(struct task_struct *t)
+{
+	krgp_mig_exit(t);
+	krgp_caps_exit(t);
+}
+
 static const struct krg_hook_ops krgp_hook_ops = {
 	.name = "krg_proc",
 	.task_new = krgp_caps_fork,
-	.exit = krgp_caps_exit,
+	.exit = krgp_task_exit,
 	.signal_remote = krgp_signal_remote,
 	.sys_nrs = krgp_sys_nrs,
 	.sys_nrs_count = KRGP_SYS_NRS,

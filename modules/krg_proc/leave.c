@@ -23,6 +23,7 @@
 #include "krg_comm/krg_comm.h"
 #include "env.h"
 #include "leave.h"
+#include "migrate.h"
 #include "procfs.h"
 #include "rpc.h"
 #include "task_table.h"
@@ -165,6 +166,7 @@ static void krgp_memb_notify(struct krg_comm_notifier *nb,
 		krgp_owners_forget();
 		krgp_procfs_node_down(node);
 		krgp_cluster_stat_node(node, false);
+		krgp_mig_node_down(node);
 		break;
 	default:
 		break;

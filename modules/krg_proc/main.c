@@ -17,6 +17,7 @@
 #include "env.h"
 #include "hooks.h"
 #include "leave.h"
+#include "migrate.h"
 #include "netlink.h"
 #include "procfs.h"
 #include "rpc.h"
@@ -120,9 +121,10 @@ static void __exit krg_proc_exit(void)
 	krgp_procfs_exit();
 	krgp_cluster_stat_exit();
 	krgp_rpc_exit();
+	krgp_migrate_exit();
 	krgp_cred_cache_clear();
 	krgp_caps_exit_module();
-	rcu_barrier();	/* kfree_rcu of capability entries */
+	rcu_barrier();	/* kfree_rcu of capability and migration entries */
 }
 
 module_init(krg_proc_init);

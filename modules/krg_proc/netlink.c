@@ -14,6 +14,7 @@
 #include "caps.h"
 #include "env.h"
 #include "leave.h"
+#include "migrate.h"
 #include "netlink.h"
 #include "rpc.h"
 #include "task_table.h"
@@ -49,6 +50,11 @@ static const struct nla_policy krgp_config_policy[KRG_PROC_A_MAX + 1] = {
 static const struct nla_policy krgp_leave_policy[KRG_PROC_A_MAX + 1] = {
 	[KRG_PROC_A_NODE_SET] = NLA_POLICY_RANGE(NLA_BINARY, 1, KRG_MAX_NODES / 8),
 	[KRG_PROC_A_KILL] = { .type = NLA_FLAG },
+};
+
+static const struct nla_policy krgp_migrate_policy[KRG_PROC_A_MAX + 1] = {
+	[KRG_PROC_A_PID] = { .type = NLA_U32 },
+	[KRG_PROC_A_NODE] = { .type = NLA_U32 },
 };
 
 static int krgp_nl_fill_status(struct sk_buff *skb, void *arg)
@@ -309,6 +315,36 @@ static int krgp_nl_leave_check(struct sk_buff *skb, struct genl_info *info)
 				info->extack);
 }
 
+struct krgp_nl_mig {
+	u32 pid, node;
+};
+
+static int krgp_nl_fill_mig(struct sk_buff *skb, void *arg)
+{
+	struct krgp_nl_mig *m = arg;
+
+	if (nla_put_u32(skb, KRG_PROC_A_PID, m->pid) ||
+	    nla_put_u32(skb, KRG_PROC_A_NODE, m->node))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int krgp_nl_migrate(struct sk_buff *skb, struct genl_info *info)
+{
+	struct krgp_nl_mig m;
+	int ret;
+
+	if (krg_genl_missing(info, KRG_PROC_A_PID, "pid") ||
+	    krg_genl_missing(info, KRG_PROC_A_NODE, "node"))
+		return -EINVAL;
+	m.pid = nla_get_u32(info->attrs[KRG_PROC_A_PID]);
+	ret = krgp_migrate(m.pid, nla_get_u32(info->attrs[KRG_PROC_A_NODE]),
+			   &m.node, info->extack);
+	if (ret)
+		return ret;
+	return krg_genl_reply(info, &krgp_nl_family, krgp_nl_fill_mig, &m);
+}
+
 #define KRGP_OP(_cmd, _doit, _policy, _flags) {			\
 	.cmd = (_cmd), .doit = (_doit), .policy = (_policy),		\
 	.maxattr = KRG_PROC_A_MAX, .flags = (_flags) }
@@ -331,6 +367,8 @@ static const struct genl_ops krgp_nl_ops[] = {
 		GENL_ADMIN_PERM),
 	KRGP_OP(KRG_PROC_CMD_LEAVE_CHECK, krgp_nl_leave_check, krgp_leave_policy,
 		GENL_ADMIN_PERM),
+	/* The caller's right is checked per process (krgp_migrate()). */
+	KRGP_OP(KRG_PROC_CMD_MIGRATE, krgp_nl_migrate, krgp_migrate_policy, 0),
 };
 
 static struct genl_family krgp_nl_family __ro_after_init = {
@@ -343,7 +381,7 @@ static struct genl_family krgp_nl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = krgp_nl_ops,
 	.n_ops = ARRAY_SIZE(krgp_nl_ops),
-	.resv_start_op = KRG_PROC_CMD_LEAVE_CHECK + 1,
+	.resv_start_op = KRG_PROC_CMD_MIGRATE + 1,
 };
 
 int krgp_nl_init(void)

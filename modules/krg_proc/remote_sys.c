@@ -24,12 +24,14 @@
 #include "krg_comm/krg_comm.h"
 #include "krg_hooks/krg_hooks.h"
 #include "env.h"
+#include "migrate.h"
 #include "remote_sys.h"
 #include "rpc.h"
 #include "task_table.h"
 
 const int krgp_sys_nrs[KRGP_SYS_NRS] = {
 	__NR_getpgid, __NR_getsid, __NR_getpriority, __NR_setpriority,
+	__NR_getppid,
 };
 
 /* What one node found: processes matched, best priority, first error. */
@@ -187,6 +189,10 @@ enum krg_sys_verdict krgp_sys_override(struct krg_sys_call *call, long *ret)
 	int which, who;
 
 	switch (call->nr) {
+	case __NR_getppid:
+		/* A process restored here: its parent is elsewhere. */
+		*ret = krgp_guest_ppid(current);
+		return *ret ? KRG_SYS_SKIP : KRG_SYS_NATIVE;
 	case __NR_getpgid:
 	case __NR_getsid:
 		who = (int)call->args[0];

@@ -11,6 +11,7 @@
 #include <linux/string.h>
 
 #include "krg_comm/krg_comm.h"
+#include "migrate.h"
 #include "rpc.h"
 
 atomic_long_t krgp_rpc_bad = ATOMIC_LONG_INIT(0);
@@ -18,6 +19,7 @@ atomic_long_t krgp_rpc_bad = ATOMIC_LONG_INIT(0);
 struct krgp_op_desc {
 	void (*serve)(struct krgp_req *req);
 	size_t size;
+	bool tail;		/* a variable tail may follow the body */
 };
 
 static const struct krgp_op_desc krgp_ops[__KRGP_OP_MAX] = {
@@ -39,6 +41,13 @@ static const struct krgp_op_desc krgp_ops[__KRGP_OP_MAX] = {
 				  sizeof(struct krgp_leave_req) },
 	[KRGP_OP_PROC_BATCH] = { krgp_serve_proc_batch,
 				 sizeof(struct krgp_proc_req) },
+	[KRGP_OP_MIGRATE] = { krgp_serve_migrate, sizeof(struct krgp_migrate_req) },
+	[KRGP_OP_MIG_DATA] = { krgp_serve_mig_data, sizeof(struct krgp_mig_data),
+			       true },
+	[KRGP_OP_MIG_GO] = { krgp_serve_mig_go, sizeof(struct krgp_mig_ctl) },
+	[KRGP_OP_MIG_ABORT] = { krgp_serve_mig_abort, sizeof(struct krgp_mig_ctl) },
+	[KRGP_OP_MIG_EXIT] = { krgp_serve_mig_exit, sizeof(struct krgp_mig_note) },
+	[KRGP_OP_MIG_MOVED] = { krgp_serve_mig_moved, sizeof(struct krgp_mig_note) },
 };
 
 void krgp_reply(struct krgp_req *req, int status, const void *data, size_t len)
@@ -57,8 +66,9 @@ static void krgp_handler(struct krg_comm_req *creq)
 	    le32_to_cpu(hdr->len) != creq->len - sizeof(*hdr))
 		goto bad;
 	desc = &krgp_ops[hdr->op];
-	/* Every body has a fixed size: nothing less, nothing more. */
-	if (!desc->serve || le32_to_cpu(hdr->len) != desc->size)
+	/* Every body has a fixed size: nothing less, more only with a tail. */
+	if (!desc->serve || le32_to_cpu(hdr->len) < desc->size ||
+	    (!desc->tail && le32_to_cpu(hdr->len) != desc->size))
 		goto bad;
 	req.creq = creq;
 	req.src = creq->src_node;

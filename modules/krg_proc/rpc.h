@@ -95,5 +95,8 @@ void krgp_serve_caps_get(struct krgp_req *req);
 void krgp_serve_caps_set(struct krgp_req *req);
 void krgp_serve_leave_check(struct krgp_req *req);
 void krgp_serve_proc_batch(struct krgp_req *req);
+void krgp_serve_migrate(struct krgp_req *req);
+void krgp_serve_mig_exit(struct krgp_req *req);
+void krgp_serve_mig_moved(struct krgp_req *req);
 
 #endif /* _KRGP_RPC_H */

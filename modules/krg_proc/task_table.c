@@ -19,6 +19,7 @@
 #include "krg_comm/krg_comm.h"
 #include "env.h"
 #include "rpc.h"
+#include "migrate.h"
 #include "task_table.h"
 
 static struct task_struct *krgp_find(pid_t nr, enum pid_type type)
@@ -93,6 +94,7 @@ unsigned int krgp_local_pids(struct pid_namespace *ns, pid_t from, pid_t *pids,
 			     unsigned int max)
 {
 	unsigned int n = 0, batch;
+	struct task_struct *t;
 	struct pid *pid = NULL;
 	int nr = max_t(pid_t, from, 2);
 
@@ -102,7 +104,9 @@ unsigned int krgp_local_pids(struct pid_namespace *ns, pid_t from, pid_t *pids,
 		for (batch = 0, pid = find_ge_pid(nr, ns); pid && n < max && batch < 256;
 		     batch++, pid = find_ge_pid(nr, ns)) {
 			nr = pid_nr_ns(pid, ns);
-			if (nr > 1 && pid_task(pid, PIDTYPE_TGID))
+			t = nr > 1 ? pid_task(pid, PIDTYPE_TGID) : NULL;
+			/* A stub is not the process: it runs elsewhere. */
+			if (t && !krgp_is_stub(t))
 				pids[n++] = nr;
 			nr++;
 		}
@@ -377,8 +381,8 @@ static size_t krgp_ps_fill(struct task_struct *p, struct pid_namespace *ns,
 	memset(rec, 0, sizeof(*rec));
 	rcu_read_lock();
 	rec->pid = cpu_to_le32(task_tgid_nr_ns(p, ns));
-	rec->ppid = cpu_to_le32(task_tgid_nr_ns(rcu_dereference(p->real_parent),
-						ns));
+	rec->ppid = cpu_to_le32(krgp_guest_ppid(p) ?:
+				task_tgid_nr_ns(rcu_dereference(p->real_parent), ns));
 	rec->pgid = cpu_to_le32(task_pgrp_nr_ns(p, ns));
 	rec->sid = cpu_to_le32(task_session_nr_ns(p, ns));
 	c = __task_cred(p);
@@ -443,7 +447,8 @@ void krgp_serve_ps(struct krgp_req *req)
 	for_each_process(p) {
 		if (n == KRGP_PS_MAX)
 			break;
-		if (task_active_pid_ns(p) != ns || task_tgid_nr_ns(p, ns) <= 1)
+		if (task_active_pid_ns(p) != ns || task_tgid_nr_ns(p, ns) <= 1 ||
+		    krgp_is_stub(p))
 			continue;
 		if (by_uid && !uid_eq(task_uid(p), uid))
 			continue;

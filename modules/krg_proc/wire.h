@@ -35,6 +35,12 @@ enum krgp_op {
 	KRGP_OP_CAPS_SET,
 	KRGP_OP_LEAVE_CHECK,	/* which cluster processes run here; kill them */
 	KRGP_OP_PROC_BATCH,	/* one /proc/<pid>/<file> of every process here */
+	KRGP_OP_MIGRATE,	/* move a process that runs (or whose stub is) here */
+	KRGP_OP_MIG_DATA,	/* source -> target: a chunk of the ghost stream */
+	KRGP_OP_MIG_GO,		/* source -> target: the process runs there now */
+	KRGP_OP_MIG_ABORT,	/* source -> target: forget the migration */
+	KRGP_OP_MIG_EXIT,	/* a guest -> its home: it ended with a status */
+	KRGP_OP_MIG_MOVED,	/* source -> home: the process runs on node now */
 	__KRGP_OP_MAX
 };
 
@@ -247,5 +253,54 @@ struct krgp_leave_result {
 	__le32 count;		/* listed after this (at most KRGP_LEAVE_LIST) */
 };
 #define KRGP_LEAVE_LIST		8
+
+/*
+ * KRGP_OP_MIGRATE: -> struct krgp_migrate_result.  Served by the node the
+ * process runs on (or its home, which forwards to where it runs; at most
+ * KRGP_MIGRATE_HOPS forwards).
+ */
+struct krgp_migrate_req {
+	struct krgp_wire_cred cred;
+	__le32 pid;
+	__le32 node;		/* target */
+	__le32 hops;
+	__le32 pad;
+};
+#define KRGP_MIGRATE_HOPS	2
+
+struct krgp_migrate_result {
+	__le32 node;		/* where the process runs now */
+	__le32 pad;
+	char why[160];		/* the refusal's reason, NUL-terminated ("" if none) */
+};
+
+/*
+ * KRGP_OP_MIG_DATA (variable length): struct krgp_mig_data, then whole ghost
+ * records (the first chunk starts with the stream header).  The reply to the
+ * LAST chunk comes once the process is restored and waits for GO; a failed
+ * restore answers with the error and a struct krgp_migrate_result (why).
+ */
+struct krgp_mig_data {
+	__le64 mig_id;		/* the source's number for this migration */
+	__le32 pid;
+	__le32 seq;		/* 0, 1, ... */
+	__le32 flags;		/* KRGP_MIG_LAST */
+	__le32 pad;
+	__le64 vdso_base;	/* seq 0: where the restorer's [vvar] must be */
+};
+#define KRGP_MIG_LAST		0x1
+
+/* KRGP_OP_MIG_GO / MIG_ABORT: -> status only. */
+struct krgp_mig_ctl {
+	__le64 mig_id;
+	__le32 pid;
+	__le32 pad;
+};
+
+/* KRGP_OP_MIG_EXIT / MIG_MOVED: -> status only. */
+struct krgp_mig_note {
+	__le32 pid;
+	__le32 value;		/* EXIT: wait status; MOVED: the node */
+};
 
 #endif /* _KRGP_WIRE_H */

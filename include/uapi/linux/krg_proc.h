@@ -119,6 +119,21 @@ struct krg_caps {
  *                        cluster processes; with KILL they are killed
  *                        (SIGKILL) and the call returns once they are gone
  *                        (ETIMEDOUT after 10 s).
+ *  MIGRATE     do     <- PID NODE   -> PID NODE (where it runs now)
+ *                        Moves cluster process PID (its whole thread group)
+ *                        to node NODE and returns once it runs there, with
+ *                        the same PID, or once the attempt failed and it
+ *                        still runs where it was (never on zero or two
+ *                        nodes).  Rule: the caller has CAP_SYS_ADMIN, or
+ *                        it may signal PID (kill(2)'s rule: its real or
+ *                        effective uid is PID's real or saved uid); PID must
+ *                        have CAN_MIGRATE effective.  Refusals name what
+ *                        cannot move in the extack message (EBUSY: ptraced,
+ *                        vfork in progress, io_uring, memory shared with a
+ *                        process that stays, an open file of a kind that
+ *                        cannot move yet, ...; EHOSTDOWN: NODE not online or
+ *                        without a cluster environment; EPERM; ESRCH).
+ *                        Migrating to the node it runs on succeeds at once.
  */
 enum krg_proc_cmd {
 	KRG_PROC_CMD_UNSPEC,
@@ -128,6 +143,7 @@ enum krg_proc_cmd {
 	KRG_PROC_CMD_CAPS_SET,
 	KRG_PROC_CMD_CONFIG_SET,
 	KRG_PROC_CMD_LEAVE_CHECK,
+	KRG_PROC_CMD_MIGRATE,
 
 	__KRG_PROC_CMD_MAX,
 	KRG_PROC_CMD_MAX = __KRG_PROC_CMD_MAX - 1
@@ -200,5 +216,34 @@ struct krg_proc_env_init {
  */
 #define KRG_PROC_IOC_ENV_INIT	_IOW(KRG_PROC_IOC_MAGIC, 1, struct krg_proc_env_init)
 #define KRG_PROC_IOC_AGENT	_IO(KRG_PROC_IOC_MAGIC, 2)
+
+/*
+ * Restoring a process that migrated here (Documentation/ghost.md).
+ *
+ * RESTORER_WAIT: a thread of krginit (same caller rules as AGENT) waits for
+ * a process to restore and returns 0 with *job filled, 0 with job->id == 0
+ * when the environment ends, -EINTR on a signal.  krginit then creates the
+ * restorer: clone3() with set_tid = { job->pid } (one level: the cluster
+ * namespace) and exit_signal SIGCHLD.  The child
+ *   1. when job->vdso_base is not 0 and its own [vvar] mapping does not
+ *      start there: unmaps its [vvar] and [vdso] and calls
+ *      arch_prctl(ARCH_MAP_VDSO_64, job->vdso_base) -- without calling the
+ *      vDSO in between -- and checks that [vvar] now starts there;
+ *   2. calls RESTORE with the job (and any error of step 1 in job->error,
+ *      positive errno, so that the kernel reports it to the source node).
+ * RESTORE does not return on success: the child has become the migrated
+ * process (its memory, files, credentials, signal state and registers) and
+ * goes on where it was stopped.  On failure it returns -1/errno and the
+ * child must _exit(127) at once (its memory may be gone); the source node
+ * is told and the process keeps running there.
+ */
+struct krg_proc_restore_job {
+	__u64 id;			/* out of RESTORER_WAIT; 0: the environment ended */
+	__u32 pid;			/* out: the PID the restorer must get */
+	__u32 error;			/* in (RESTORE): positive errno of step 1, else 0 */
+	__u64 vdso_base;		/* out: where [vvar] must start, 0 = no vDSO */
+};
+#define KRG_PROC_IOC_RESTORER_WAIT _IOR(KRG_PROC_IOC_MAGIC, 3, struct krg_proc_restore_job)
+#define KRG_PROC_IOC_RESTORE	_IOW(KRG_PROC_IOC_MAGIC, 4, struct krg_proc_restore_job)
 
 #endif /* _UAPI_LINUX_KRG_PROC_H */

@@ -1,0 +1,777 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Capture: the current task, frozen in its own migration task_work, written
+ * as ghost records (ghost.h).  The state records first (one chunk), then
+ * its memory as PAGES records, chunk after chunk, then END.
+ *
+ * What cannot move yet is refused here with a reason for the user: the
+ * refusal leaves the process exactly as it was.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/ioprio.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/posix-timers.h>
+#include <linux/regset.h>
+#include <linux/rseq.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/user_namespace.h>
+#include <asm/vdso.h>
+#include <linux/elf.h>
+#include <linux/futex.h>
+
+#include "caps.h"
+#include "env.h"
+#include "migrate.h"
+#include "task_table.h"
+
+#define why(fmt, ...) snprintf(c->why, sizeof(c->why), fmt, ##__VA_ARGS__)
+
+const struct user_regset *krgp_regset_of(struct task_struct *t,
+					  unsigned int note)
+{
+	const struct user_regset_view *v = task_user_regset_view(t);
+	int i;
+
+	for (i = 0; i < v->n; i++)
+		if (v->regsets[i].core_note_type == note)
+			return &v->regsets[i];
+	return NULL;
+}
+
+u32 krgp_xstate_size(void)
+{
+	const struct user_regset *rs = krgp_regset_of(current, NT_X86_XSTATE);
+
+	if (rs && (!rs->active || rs->active(current, rs) > 0))
+		return rs->n * rs->size;
+	rs = krgp_regset_of(current, NT_PRFPREG);
+	return rs ? rs->n * rs->size : 0;
+}
+
+unsigned int krgp_fpu_note(void)
+{
+	const struct user_regset *rs = krgp_regset_of(current, NT_X86_XSTATE);
+
+	return rs && (!rs->active || rs->active(current, rs) > 0) ?
+		NT_X86_XSTATE : NT_PRFPREG;
+}
+
+void krgp_ident(struct inode *inode, struct krg_gh_ident *id)
+{
+	id->ino = inode->i_ino;
+	id->size = i_size_read(inode);
+	id->mtime_sec = inode->i_mtime.tv_sec;
+	id->mtime_nsec = inode->i_mtime.tv_nsec;
+	id->ctime_sec = inode->i_ctime.tv_sec;
+	id->ctime_nsec = inode->i_ctime.tv_nsec;
+	id->generation = inode->i_generation;
+	id->s_magic = inode->i_sb->s_magic;
+	id->mode = inode->i_mode;
+	id->rdev = new_encode_dev(inode->i_rdev);
+}
+
+/* ---- task, credentials, registers, signals ------------------------------ */
+
+static int krgp_cap_task(struct krgp_capture *c)
+{
+	struct task_struct *t = current;
+	struct krg_gh_task *g;
+	struct krg_caps caps;
+	struct pid_namespace *ns = task_active_pid_ns(t);
+
+	g = krg_ghost_put(c->b, KRG_GH_TASK, sizeof(*g));
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	g->pid = task_tgid_nr_ns(t, ns);
+	g->ppid = c->ppid;
+	g->pgid = c->pgid;
+	g->sid = c->sid;
+	g->home = krgp_pid_home(g->pid);
+	g->personality = t->personality;
+	g->exit_signal = t->exit_signal;
+	g->pdeath_signal = t->pdeath_signal;
+	if (task_no_new_privs(t))
+		g->flags |= KRG_GH_TASK_NO_NEW_PRIVS;
+	if (t->signal->is_child_subreaper)
+		g->flags |= KRG_GH_TASK_SUBREAPER;
+	g->flags |= (get_dumpable(t->mm) << KRG_GH_TASK_DUMPABLE_SHIFT) &
+		    KRG_GH_TASK_DUMPABLE_MASK;
+	g->nice = task_nice(t);
+	g->policy = t->policy;
+	g->rt_priority = t->rt_priority;
+	g->oom_score_adj = t->signal->oom_score_adj;
+#ifdef CONFIG_RSEQ
+	g->rseq = (unsigned long)t->rseq;
+	g->rseq_len = t->rseq ? sizeof(struct rseq) : 0;
+	g->rseq_sig = t->rseq_sig;
+#endif
+	g->robust_list = (unsigned long)t->robust_list;
+	g->robust_list_len = sizeof(*t->robust_list);
+	g->clear_child_tid = (unsigned long)t->clear_child_tid;
+	if (!krgp_caps_get_local(g->pid, &caps)) {
+		g->krg_caps[0] = caps.effective;
+		g->krg_caps[1] = caps.permitted;
+		g->krg_caps[2] = caps.inheritable_effective;
+		g->krg_caps[3] = caps.inheritable_permitted;
+	}
+	g->start_time_ns = c->start_time_ns;
+	get_task_comm(g->comm, t);
+	return 0;
+}
+
+static int krgp_cap_creds(struct krgp_capture *c)
+{
+	const struct cred *cr = current_cred();
+	struct group_info *gi = cr->group_info;
+	struct krg_gh_creds *g;
+	u32 i, n = gi->ngroups;
+
+	if (cr->user_ns != &init_user_ns) {
+		why("it runs in a user namespace");
+		return -EBUSY;
+	}
+	if (n > KRG_GH_GROUPS_MAX)
+		return -E2BIG;
+	g = krg_ghost_put(c->b, KRG_GH_CREDS, sizeof(*g) + n * sizeof(u32));
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	g->uid = from_kuid(&init_user_ns, cr->uid);
+	g->euid = from_kuid(&init_user_ns, cr->euid);
+	g->suid = from_kuid(&init_user_ns, cr->suid);
+	g->fsuid = from_kuid(&init_user_ns, cr->fsuid);
+	g->gid = from_kgid(&init_user_ns, cr->gid);
+	g->egid = from_kgid(&init_user_ns, cr->egid);
+	g->sgid = from_kgid(&init_user_ns, cr->sgid);
+	g->fsgid = from_kgid(&init_user_ns, cr->fsgid);
+	g->securebits = cr->securebits;
+	g->ngroups = n;
+	memcpy(&g->cap_inheritable, &cr->cap_inheritable, sizeof(u64));
+	memcpy(&g->cap_permitted, &cr->cap_permitted, sizeof(u64));
+	memcpy(&g->cap_effective, &cr->cap_effective, sizeof(u64));
+	memcpy(&g->cap_bset, &cr->cap_bset, sizeof(u64));
+	memcpy(&g->cap_ambient, &cr->cap_ambient, sizeof(u64));
+	for (i = 0; i < n; i++)
+		((u32 *)(g + 1))[i] = from_kgid(&init_user_ns, gi->gid[i]);
+	return 0;
+}
+
+/*
+ * The general registers as the process must resume: the task_work runs
+ * before the kernel's syscall-restart fixup, so it is applied here to the
+ * copy, as after a signal without handler; a restart block is kernel state
+ * and becomes EINTR.
+ */
+static int krgp_cap_regs(struct krgp_capture *c)
+{
+	const struct user_regset *rs = krgp_regset_of(current, NT_PRSTATUS);
+	struct user_regs_struct *u;
+	void *data, *rec;
+	int size, note;
+
+	if (!rs)
+		return -EOPNOTSUPP;
+	size = regset_get_alloc(current, rs, rs->n * rs->size, &data);
+	if (size < 0)
+		return size;
+	if (size != sizeof(*u)) {
+		kfree(data);
+		return -EINVAL;
+	}
+	u = data;
+	if ((long)u->orig_ax >= 0) {
+		switch ((long)u->ax) {
+		case -ERESTARTSYS:
+		case -ERESTARTNOHAND:
+		case -ERESTARTNOINTR:
+			u->ax = u->orig_ax;
+			u->ip -= 2;
+			break;
+		case -ERESTART_RESTARTBLOCK:
+			u->ax = -EINTR;
+			break;
+		}
+	}
+	u->orig_ax = -1;
+	rec = krg_ghost_put(c->b, KRG_GH_REGS, sizeof(*u));
+	if (!IS_ERR(rec))
+		memcpy(rec, u, sizeof(*u));
+	kfree(data);
+	if (IS_ERR(rec))
+		return PTR_ERR(rec);
+
+	note = krgp_fpu_note();
+	rs = krgp_regset_of(current, note);
+	if (!rs)
+		return -EOPNOTSUPP;
+	size = regset_get_alloc(current, rs, rs->n * rs->size, &data);
+	if (size < 0)
+		return size;
+	if (size != krgp_xstate_size()) {
+		kfree(data);
+		return -EINVAL;
+	}
+	u = krg_ghost_put(c->b, KRG_GH_FPU, size);
+	if (!IS_ERR(u))
+		memcpy(u, data, size);
+	kfree(data);
+	return PTR_ERR_OR_ZERO(u);
+}
+
+static int krgp_cap_signals(struct krgp_capture *c)
+{
+	struct task_struct *t = current;
+	struct sighand_struct *sh = t->sighand;
+	struct krg_gh_sigqueued *q;
+	struct krg_gh_signals *g;
+	struct sigqueue *sq;
+	u32 n = 0, i;
+
+	spin_lock_irq(&sh->siglock);
+	list_for_each_entry(sq, &t->pending.list, list)
+		n++;
+	list_for_each_entry(sq, &t->signal->shared_pending.list, list)
+		n++;
+	spin_unlock_irq(&sh->siglock);
+	/* Legacy signals without a queue entry are added below: room for them. */
+	n += KRG_GH_NSIG * 2;
+	g = krg_ghost_put(c->b, KRG_GH_SIGNALS, sizeof(*g) + n * sizeof(*q));
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	spin_lock_irq(&sh->siglock);
+	g->blocked = test_restore_sigmask() ?
+		     t->saved_sigmask.sig[0] : t->blocked.sig[0];
+	g->sas_ss_sp = t->sas_ss_sp;
+	g->sas_ss_size = t->sas_ss_size;
+	g->sas_ss_flags = t->sas_ss_flags;
+	for (i = 0; i < KRG_GH_NSIG; i++) {
+		struct k_sigaction *ka = &sh->action[i];
+
+		g->action[i].handler = (unsigned long)ka->sa.sa_handler;
+		g->action[i].flags = ka->sa.sa_flags;
+		g->action[i].restorer = (unsigned long)ka->sa.sa_restorer;
+		g->action[i].mask = ka->sa.sa_mask.sig[0];
+	}
+	q = (void *)(g + 1);
+	for (i = 0; i < 2; i++) {
+		struct sigpending *p = i ? &t->signal->shared_pending : &t->pending;
+		sigset_t seen;
+		int sig;
+
+		sigemptyset(&seen);
+		list_for_each_entry(sq, &p->list, list) {
+			if (g->nr_queued >= n)
+				break;
+			q[g->nr_queued].sig = sq->info.si_signo;
+			q[g->nr_queued].shared = i;
+			memcpy(q[g->nr_queued].info, &sq->info, sizeof(q->info));
+			sigaddset(&seen, sq->info.si_signo);
+			g->nr_queued++;
+		}
+		for (sig = 1; sig <= KRG_GH_NSIG && g->nr_queued < n; sig++) {
+			kernel_siginfo_t info;
+
+			if (!sigismember(&p->signal, sig) || sigismember(&seen, sig))
+				continue;
+			clear_siginfo(&info);
+			info.si_signo = sig;
+			info.si_code = SI_KERNEL;
+			q[g->nr_queued].sig = sig;
+			q[g->nr_queued].shared = i;
+			memcpy(q[g->nr_queued].info, &info, sizeof(q->info));
+			g->nr_queued++;
+		}
+	}
+	spin_unlock_irq(&sh->siglock);
+	/* Shrink the record to what was used (it is the last one). */
+	c->b->len -= ALIGN(sizeof(*g) + n * sizeof(*q), KRG_GHOST_ALIGN);
+	n = sizeof(*g) + g->nr_queued * sizeof(*q);
+	((struct krg_ghost_rec *)g - 1)->len = n;
+	c->b->len += ALIGN(n, KRG_GHOST_ALIGN);
+	return 0;
+}
+
+static int krgp_cap_limits(struct krgp_capture *c)
+{
+	struct krg_gh_rlimits *g = krg_ghost_put(c->b, KRG_GH_RLIMITS, sizeof(*g));
+	int i;
+
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	task_lock(current->group_leader);
+	for (i = 0; i < KRG_GH_NR_RLIMITS && i < RLIM_NLIMITS; i++) {
+		g->lim[i][0] = current->signal->rlim[i].rlim_cur;
+		g->lim[i][1] = current->signal->rlim[i].rlim_max;
+	}
+	task_unlock(current->group_leader);
+	return 0;
+}
+
+static int krgp_cap_fs(struct krgp_capture *c)
+{
+	struct path pwd, root, nsroot;
+	struct krg_gh_fs *g;
+	char *p;
+	int ret = 0;
+
+	get_fs_root(current->fs, &root);
+	get_fs_pwd(current->fs, &pwd);
+	nsroot = c->env_root;
+	if (!path_equal(&root, &nsroot)) {
+		why("it changed its root directory (chroot)");
+		ret = -EBUSY;
+		goto out;
+	}
+	p = d_path(&pwd, c->path, PATH_MAX);
+	if (IS_ERR(p) || d_unlinked(pwd.dentry)) {
+		why("its working directory was deleted");
+		ret = -EBUSY;
+		goto out;
+	}
+	g = krg_ghost_put_str(c->b, KRG_GH_FS, sizeof(*g), p);
+	if (IS_ERR(g)) {
+		ret = PTR_ERR(g);
+		goto out;
+	}
+	g->umask = current->fs->umask;
+out:
+	path_put(&pwd);
+	path_put(&root);
+	return ret;
+}
+
+/* ---- memory --------------------------------------------------------------- */
+
+static bool krgp_is_vdso(struct mm_struct *mm, struct vm_area_struct *vma,
+			 unsigned long *lo, unsigned long *hi)
+{
+	const struct vdso_image *img = mm->context.vdso_image;
+	unsigned long text = (unsigned long)mm->context.vdso;
+
+	if (!img || !text)
+		return false;
+	*lo = text + img->sym_vvar_start;
+	*hi = text + img->size;
+	return vma->vm_start >= *lo && vma->vm_end <= *hi;
+}
+
+static int krgp_cap_mm(struct krgp_capture *c)
+{
+	struct mm_struct *mm = current->mm;
+	struct krg_gh_mm *g;
+	struct file *exe;
+	unsigned long lo = 0, hi = 0;
+	char *p = "";
+	int ret = 0;
+
+	rcu_read_lock();
+	exe = rcu_dereference(mm->exe_file);
+	if (exe && !get_file_rcu(exe))
+		exe = NULL;
+	rcu_read_unlock();
+	if (exe) {
+		p = d_path(&exe->f_path, c->path, PATH_MAX);
+		if (IS_ERR(p))
+			p = "";
+	}
+	g = krg_ghost_put_str(c->b, KRG_GH_MM, sizeof(*g), p);
+	if (IS_ERR(g)) {
+		ret = PTR_ERR(g);
+		goto out;
+	}
+	if (exe)
+		krgp_ident(file_inode(exe), &g->exe);
+	spin_lock(&mm->arg_lock);
+	g->start_code = mm->start_code;
+	g->end_code = mm->end_code;
+	g->start_data = mm->start_data;
+	g->end_data = mm->end_data;
+	g->start_brk = mm->start_brk;
+	g->brk = mm->brk;
+	g->start_stack = mm->start_stack;
+	g->arg_start = mm->arg_start;
+	g->arg_end = mm->arg_end;
+	g->env_start = mm->env_start;
+	g->env_end = mm->env_end;
+	spin_unlock(&mm->arg_lock);
+	BUILD_BUG_ON(sizeof(mm->saved_auxv) != sizeof(g->auxv));
+	memcpy(g->auxv, mm->saved_auxv, sizeof(g->auxv));
+	if (mm->context.vdso && mm->context.vdso_image) {
+		lo = (unsigned long)mm->context.vdso +
+		     mm->context.vdso_image->sym_vvar_start;
+		hi = (unsigned long)mm->context.vdso + mm->context.vdso_image->size;
+	}
+	g->vdso_base = lo;
+	g->vdso_end = hi;
+	c->vdso_base = lo;
+out:
+	if (exe)
+		fput(exe);
+	return ret;
+}
+
+/* Is the shared anonymous mapping of f used by this mm alone? */
+static bool krgp_shanon_private(struct mm_struct *mm, struct file *f)
+{
+	struct vm_area_struct *vma;
+	long n = 0;
+	VMA_ITERATOR(vmi, mm, 0);
+
+	for_each_vma(vmi, vma)
+		if (vma->vm_file == f)
+			n++;
+	return file_count(f) == n;
+}
+
+static int krgp_cap_vma(struct krgp_capture *c, struct mm_struct *mm,
+			struct vm_area_struct *vma)
+{
+	struct krgp_vma_copy *vc;
+	struct krg_gh_vma *g;
+	struct file *f = vma->vm_file;
+	unsigned long lo, hi;
+	char *p = NULL;
+	u32 kind;
+
+	if (krgp_is_vdso(mm, vma, &lo, &hi)) {
+		kind = KRG_GH_VMA_VDSO;
+	} else if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP)) {
+		why("it maps a device at %#lx", vma->vm_start);
+		return -EBUSY;
+	} else if (!f) {
+		kind = KRG_GH_VMA_ANON;
+	} else {
+		p = d_path(&f->f_path, c->path, PATH_MAX);
+		if (IS_ERR(p)) {
+			why("the path of a mapped file is too long");
+			return -EBUSY;
+		}
+		if (shmem_file(f) && (vma->vm_flags & VM_SHARED) &&
+		    !strncmp(p, "/dev/zero", 9) && d_unlinked(f->f_path.dentry)) {
+			if (!krgp_shanon_private(mm, f)) {
+				why("it shares anonymous memory at %#lx with another process",
+				    vma->vm_start);
+				return -EBUSY;
+			}
+			kind = KRG_GH_VMA_SHANON;
+			p = NULL;
+		} else if (d_unlinked(f->f_path.dentry)) {
+			if (!strncmp(p, "/SYSV", 5))
+				why("it attached System V shared memory");
+			else
+				why("it maps a deleted file (%s)", p);
+			return -EBUSY;
+		} else if (!S_ISREG(file_inode(f)->i_mode)) {
+			why("it maps %s, which is not a regular file", p);
+			return -EBUSY;
+		} else {
+			kind = KRG_GH_VMA_FILE;
+			if (vma->vm_flags & VM_SHARED)
+				vfs_fsync(f, 1);	/* the target reads the file */
+		}
+	}
+	if (kind == KRG_GH_VMA_FILE)
+		g = krg_ghost_put_str(c->b, KRG_GH_VMA, sizeof(*g), p);
+	else
+		g = krg_ghost_put(c->b, KRG_GH_VMA, sizeof(*g));
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	g->start = vma->vm_start;
+	g->end = vma->vm_end;
+	g->kind = kind;
+	g->prot = (vma->vm_flags & VM_READ ? PROT_READ : 0) |
+		  (vma->vm_flags & VM_WRITE ? PROT_WRITE : 0) |
+		  (vma->vm_flags & VM_EXEC ? PROT_EXEC : 0);
+	if (vma->vm_flags & VM_SHARED)
+		g->flags |= KRG_GH_VMA_SHARED;
+	if (vma->vm_flags & VM_GROWSDOWN)
+		g->flags |= KRG_GH_VMA_GROWSDOWN;
+	if (vma->vm_flags & VM_LOCKED)
+		g->flags |= KRG_GH_VMA_LOCKED;
+	if (kind == KRG_GH_VMA_FILE) {
+		g->pgoff = vma->vm_pgoff;
+		krgp_ident(file_inode(f), &g->ident);
+		if (f->f_mode & FMODE_WRITE)
+			g->flags |= KRG_GH_VMA_MAYWRITE;
+	}
+
+	/* Which pages travel: what the target cannot get from the file. */
+	if (kind == KRG_GH_VMA_VDSO ||
+	    (kind == KRG_GH_VMA_FILE && (vma->vm_flags & VM_SHARED)) ||
+	    (kind != KRG_GH_VMA_SHANON && !vma->anon_vma))
+		return 0;
+	if (c->nr_copy == c->max_copy) {
+		unsigned int max = c->max_copy ? c->max_copy * 2 : 64;
+		void *n = krealloc_array(c->copy, max, sizeof(*c->copy), GFP_KERNEL);
+
+		if (!n)
+			return -ENOMEM;
+		c->copy = n;
+		c->max_copy = max;
+	}
+	vc = &c->copy[c->nr_copy++];
+	vc->start = vma->vm_start;
+	vc->end = vma->vm_end;
+	vc->readable = !!(vma->vm_flags & VM_READ);
+	vc->skip_zero = kind != KRG_GH_VMA_FILE;
+	return 0;
+}
+
+static int krgp_cap_vmas(struct krgp_capture *c)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	int ret = 0;
+	VMA_ITERATOR(vmi, mm, 0);
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	for_each_vma(vmi, vma) {
+		ret = krgp_cap_vma(c, mm, vma);
+		if (ret)
+			break;
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/* ---- open files ------------------------------------------------------------ */
+
+static const char *krgp_file_kind_name(struct file *f)
+{
+	umode_t m = file_inode(f)->i_mode;
+
+	if (S_ISFIFO(m))
+		return "a pipe";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m))
+		return "a terminal or device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (!f->f_path.dentry->d_inode || !f->f_path.mnt)
+		return "a special file";
+	return f->f_op && f->f_op->llseek == no_llseek ? "a special file" :
+	       "an anonymous file (eventfd, epoll, timerfd, ...)";
+}
+
+/* /dev/null, zero, full, random, urandom: reopened on the target. */
+static bool krgp_stateless_chr(struct inode *inode)
+{
+	unsigned int mi = iminor(inode);
+
+	return S_ISCHR(inode->i_mode) && imajor(inode) == 1 &&
+	       (mi == 3 || mi == 5 || mi == 7 || mi == 8 || mi == 9);
+}
+
+static int krgp_cap_file(struct krgp_capture *c, unsigned int fd,
+			 struct file *f, bool cloexec)
+{
+	struct inode *inode = file_inode(f);
+	struct krg_gh_file *g;
+	u32 kind;
+	char *p;
+
+	if (S_ISREG(inode->i_mode) || S_ISDIR(inode->i_mode)) {
+		if (f->f_path.mnt->mnt_sb->s_flags & SB_NOUSER ||
+		    !(f->f_mode & FMODE_LSEEK && f->f_op->llseek != no_llseek) ||
+		    inode->i_sb->s_magic == 0x9fa0 /* procfs */) {
+			why("fd %u is %s", fd, krgp_file_kind_name(f));
+			return -EBUSY;
+		}
+		kind = S_ISREG(inode->i_mode) ? KRG_GH_FILE_REG : KRG_GH_FILE_DIR;
+	} else if (krgp_stateless_chr(inode)) {
+		kind = KRG_GH_FILE_CHR;
+	} else {
+		why("fd %u is %s: forwarding it comes with the file system layer (krg_fs)",
+		    fd, krgp_file_kind_name(f));
+		return -EBUSY;
+	}
+	p = d_path(&f->f_path, c->path, PATH_MAX);
+	if (IS_ERR(p)) {
+		why("the path of fd %u is too long", fd);
+		return -EBUSY;
+	}
+	if (d_unlinked(f->f_path.dentry)) {
+		why("fd %u is a deleted file (%s)", fd, p);
+		return -EBUSY;
+	}
+	g = krg_ghost_put_str(c->b, KRG_GH_FILE, sizeof(*g), p);
+	if (IS_ERR(g))
+		return PTR_ERR(g);
+	g->fd = fd;
+	g->kind = kind;
+	g->flags = f->f_flags;
+	g->cloexec = cloexec;
+	g->pos = kind == KRG_GH_FILE_CHR ? 0 : f->f_pos;
+	krgp_ident(inode, &g->ident);
+	return 0;
+}
+
+static int krgp_cap_files(struct krgp_capture *c)
+{
+	unsigned int fd = 0;
+	struct file *f;
+	int ret = 0;
+
+	for (;; fd++) {
+		bool cloexec;
+
+		rcu_read_lock();
+		f = task_lookup_next_fd_rcu(current, &fd);
+		if (f && !get_file_rcu(f))
+			f = ERR_PTR(-EAGAIN);
+		cloexec = !IS_ERR_OR_NULL(f) &&
+			  close_on_exec(fd, files_fdtable(current->files));
+		rcu_read_unlock();
+		if (!f)
+			break;
+		if (IS_ERR(f)) {
+			fd--;		/* closed meanwhile: look again */
+			continue;
+		}
+		ret = krgp_cap_file(c, fd, f, cloexec);
+		fput(f);
+		if (ret)
+			break;
+	}
+	return ret;
+}
+
+/* ---- the whole state ------------------------------------------------------- */
+
+int krgp_capture_state(struct krgp_capture *c)
+{
+	struct task_struct *t = current;
+	struct krg_ghost_hdr *h;
+	int ret;
+
+	if (t->signal->posix_timers.next != &t->signal->posix_timers) {
+		why("it has POSIX timers");
+		return -EBUSY;
+	}
+	if (hrtimer_active(&t->signal->real_timer) ||
+	    t->signal->it[CPUCLOCK_PROF].expires ||
+	    t->signal->it[CPUCLOCK_VIRT].expires) {
+		why("it has an interval timer armed");
+		return -EBUSY;
+	}
+	if (c->b->len + sizeof(*h) > c->b->cap)
+		return -ENOMEM;
+	h = c->b->data + c->b->len;
+	memcpy(h->magic, KRG_GHOST_MAGIC, sizeof(h->magic));
+	h->version = KRG_GHOST_VERSION;
+	h->arch = KRG_GHOST_ARCH_X86_64;
+	h->nr_threads = 1;
+	h->xstate_size = krgp_xstate_size();
+	c->b->len += ALIGN(sizeof(*h), KRG_GHOST_ALIGN);
+
+	ret = krgp_cap_task(c);
+	if (!ret)
+		ret = krgp_cap_creds(c);
+	if (!ret)
+		ret = krgp_cap_regs(c);
+	if (!ret)
+		ret = krgp_cap_signals(c);
+	if (!ret)
+		ret = krgp_cap_limits(c);
+	if (!ret)
+		ret = krgp_cap_fs(c);
+	if (!ret)
+		ret = krgp_cap_mm(c);
+	if (!ret)
+		ret = krgp_cap_vmas(c);
+	if (!ret)
+		ret = krgp_cap_files(c);
+	return ret;
+}
+
+/*
+ * The memory: PAGES records of every page the target cannot get from a
+ * file (zero pages of anonymous memory are left out: the target's are
+ * zero), flushed chunk by chunk; END closes the stream.
+ */
+int krgp_capture_pages(struct krgp_capture *c,
+		       int (*flush)(struct krgp_capture *c))
+{
+	struct krg_ghost_buf *b = c->b;
+	struct krg_gh_pages *run = NULL;
+	struct krg_gh_end *end;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < c->nr_copy; i++) {
+		struct krgp_vma_copy *vc = &c->copy[i];
+		unsigned long a;
+
+		for (a = vc->start; a < vc->end; a += PAGE_SIZE) {
+			size_t need = sizeof(struct krg_ghost_rec) + sizeof(*run) + PAGE_SIZE;
+			void *dst;
+			bool ok;
+
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			if (b->len + need > c->chunk) {
+				ret = flush(c);
+				if (ret)
+					return ret;
+				run = NULL;
+			}
+			dst = b->data + b->len;
+			if (vc->readable)
+				ok = !copy_from_user(dst, (void __user *)a, PAGE_SIZE);
+			else
+				ok = access_process_vm(current, a, dst, PAGE_SIZE,
+						       FOLL_FORCE) == PAGE_SIZE;
+			if (!ok) {
+				why("its memory at %#lx cannot be read", a);
+				return -EBUSY;
+			}
+			if (vc->skip_zero && !memchr_inv(dst, 0, PAGE_SIZE)) {
+				run = NULL;
+				continue;
+			}
+			if (run && run->addr + (u64)run->npages * PAGE_SIZE == a) {
+				/* Extend the last record: it ends at b->len. */
+				run->npages++;
+				((struct krg_ghost_rec *)run - 1)->len += PAGE_SIZE;
+				b->len += PAGE_SIZE;
+			} else {
+				/* Move the page behind a new record header. */
+				struct krg_ghost_rec *r = dst;
+
+				memmove(dst + sizeof(*r) + sizeof(*run), dst, PAGE_SIZE);
+				r->type = KRG_GH_PAGES;
+				r->flags = 0;
+				r->len = sizeof(*run) + PAGE_SIZE;
+				run = (void *)(r + 1);
+				run->addr = a;
+				run->npages = 1;
+				run->pad = 0;
+				b->len += sizeof(*r) + sizeof(*run) + PAGE_SIZE;
+				b->nr_records++;
+			}
+			b->nr_pages++;
+			c->nr_pages++;
+		}
+		cond_resched();
+	}
+	end = krg_ghost_put(b, KRG_GH_END, sizeof(*end));
+	if (IS_ERR(end))
+		return PTR_ERR(end);
+	end->nr_records = b->nr_records - 1;
+	end->nr_pages = c->nr_pages;
+	c->last = true;
+	return flush(c);
+}

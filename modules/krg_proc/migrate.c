@@ -1,0 +1,801 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Migration, the source's side, and the processes that moved (migrate.h).
+ *
+ * MIGRATE reaches the node the process runs on (its home forwards when it
+ * moved).  There the process is checked, then frozen at a safe point in its
+ * own context: a task_work queued with TWA_SIGNAL interrupts even a blocked
+ * system call, which restarts or returns as after a signal handler.  The
+ * task_work captures the state, streams it to the target chunk by chunk,
+ * waits for the target to be ready and sends GO.  Until GO succeeded the
+ * process goes on here as if nothing happened; after it, the process runs
+ * on the target and here the task either ends silently (a guest moving on)
+ * or, at home, becomes the process's stub.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/fdtable.h>
+#include <linux/fs_struct.h>
+#include <linux/hashtable.h>
+#include <linux/mman.h>
+#include <linux/ptrace.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
+#include <linux/uaccess.h>
+#include <asm/unistd.h>
+
+#include "krg_comm/krg_comm.h"
+#include "caps.h"
+#include "env.h"
+#include "migrate.h"
+#include "rpc.h"
+#include "task_table.h"
+
+DEFINE_SPINLOCK(krgp_mproc_lock);
+static DEFINE_HASHTABLE(krgp_mproc_hash, 8);
+static atomic64_t krgp_mig_seq = ATOMIC64_INIT(0);
+
+/* ---- the registry of processes that moved ------------------------------- */
+
+struct krgp_mproc *krgp_mproc_find(pid_t pid)
+{
+	struct krgp_mproc *mp;
+
+	hash_for_each_possible_rcu(krgp_mproc_hash, mp, hnode, pid)
+		if (mp->pid == pid)
+			return mp;
+	return NULL;
+}
+
+void krgp_mproc_hash_add(struct krgp_mproc *mp)
+{
+	hash_add_rcu(krgp_mproc_hash, &mp->hnode, mp->pid);
+}
+
+static void krgp_mproc_del(struct krgp_mproc *mp)
+{
+	spin_lock(&krgp_mproc_lock);
+	if (!hlist_unhashed(&mp->hnode))
+		hash_del_rcu(&mp->hnode);
+	spin_unlock(&krgp_mproc_lock);
+	kfree_rcu(mp, rcu);
+}
+
+static struct krgp_mproc *krgp_mproc_add(pid_t pid, enum krgp_mproc_kind kind)
+{
+	struct krgp_mproc *mp = kzalloc(sizeof(*mp), GFP_KERNEL), *old;
+
+	if (!mp)
+		return NULL;
+	mp->pid = pid;
+	mp->kind = kind;
+	mp->task = current;
+	mp->home = krgp_pid_home(pid);
+	init_waitqueue_head(&mp->wq);
+	spin_lock(&krgp_mproc_lock);
+	old = krgp_mproc_find(pid);
+	if (old)
+		hash_del_rcu(&old->hnode);	/* a stale entry of an ended task */
+	hash_add_rcu(krgp_mproc_hash, &mp->hnode, pid);
+	spin_unlock(&krgp_mproc_lock);
+	if (old)
+		kfree_rcu(old, rcu);
+	return mp;
+}
+
+bool krgp_is_stub(struct task_struct *t)
+{
+	struct krgp_mproc *mp;
+	bool ret = false;
+
+	rcu_read_lock();
+	hash_for_each_possible_rcu(krgp_mproc_hash, mp, hnode,
+				   task_tgid_nr_ns(t, task_active_pid_ns(t)))
+		if (mp->task == t && mp->kind == KRGP_MP_STUB)
+			ret = true;
+	rcu_read_unlock();
+	return ret;
+}
+
+int krgp_stub_location(pid_t pid)
+{
+	struct krgp_mproc *mp;
+	int ret = -ESRCH;
+
+	rcu_read_lock();
+	mp = krgp_mproc_find(pid);
+	if (mp && mp->kind == KRGP_MP_STUB)
+		ret = READ_ONCE(mp->loc);
+	rcu_read_unlock();
+	return ret;
+}
+
+/* What a guest's parent, group and session are (0: not a guest). */
+pid_t krgp_guest_ppid(struct task_struct *t)
+{
+	struct krgp_mproc *mp;
+	pid_t ret = 0;
+
+	rcu_read_lock();
+	mp = krgp_mproc_find(task_tgid_nr_ns(t, task_active_pid_ns(t)));
+	if (mp && mp->kind == KRGP_MP_GUEST && mp->task == t)
+		ret = mp->ppid;
+	rcu_read_unlock();
+	return ret;
+}
+
+/* ---- a guest that ends --------------------------------------------------- */
+
+struct krgp_exit_work {
+	struct work_struct work;
+	struct krgp_mig_note note;
+	u32 home;
+};
+
+static void krgp_exit_report(struct work_struct *w)
+{
+	struct krgp_exit_work *ew = container_of(w, struct krgp_exit_work, work);
+	int ret = krgp_call(ew->home, KRGP_OP_MIG_EXIT, &ew->note, sizeof(ew->note),
+			    NULL, NULL);
+
+	if (ret < 0)
+		pr_warn_ratelimited("the end of process %u could not be reported to node %u (%d)\n",
+				    le32_to_cpu(ew->note.pid), ew->home, ret);
+	kfree(ew);
+	module_put(THIS_MODULE);
+}
+
+void krgp_mig_exit(struct task_struct *t)
+{
+	struct krgp_exit_work *ew;
+	struct krgp_mproc *mp;
+	pid_t pid;
+
+	if (atomic_read(&t->signal->live))
+		return;
+	rcu_read_lock();
+	pid = task_tgid_nr_ns(t, task_active_pid_ns(t));
+	mp = krgp_mproc_find(pid);
+	if (!mp || mp->task != t || mp->kind != KRGP_MP_GUEST) {
+		rcu_read_unlock();
+		return;
+	}
+	spin_lock(&krgp_mproc_lock);
+	hash_del_rcu(&mp->hnode);
+	spin_unlock(&krgp_mproc_lock);
+	if (!mp->gone && mp->home != krg_comm_self()) {
+		ew = kzalloc(sizeof(*ew), GFP_ATOMIC);
+		if (ew && try_module_get(THIS_MODULE)) {
+			INIT_WORK(&ew->work, krgp_exit_report);
+			ew->home = mp->home;
+			ew->note.pid = cpu_to_le32(pid);
+			ew->note.value = cpu_to_le32(t->signal->group_exit_code ?:
+						     t->exit_code);
+			queue_work(system_unbound_wq, &ew->work);
+		} else {
+			kfree(ew);
+			pr_warn_ratelimited("the end of process %d is not reported home\n", pid);
+		}
+	}
+	rcu_read_unlock();
+	kfree_rcu(mp, rcu);
+}
+
+void krgp_serve_mig_exit(struct krgp_req *req)
+{
+	const struct krgp_mig_note *n = req->body;
+	struct krgp_mproc *mp;
+	int ret = -ESRCH;
+
+	spin_lock(&krgp_mproc_lock);
+	mp = krgp_mproc_find(le32_to_cpu(n->pid));
+	if (mp && mp->kind == KRGP_MP_STUB && mp->loc == req->src) {
+		mp->exit_code = le32_to_cpu(n->value) & 0xffff;
+		mp->exited = true;
+		wake_up_all(&mp->wq);
+		ret = 0;
+	}
+	spin_unlock(&krgp_mproc_lock);
+	krgp_reply(req, ret, NULL, 0);
+}
+
+void krgp_serve_mig_moved(struct krgp_req *req)
+{
+	const struct krgp_mig_note *n = req->body;
+	u32 node = le32_to_cpu(n->value);
+	struct krgp_mproc *mp;
+	int ret = -ESRCH;
+
+	if (node >= KRG_MAX_NODES) {
+		krgp_reply(req, -EINVAL, NULL, 0);
+		return;
+	}
+	spin_lock(&krgp_mproc_lock);
+	mp = krgp_mproc_find(le32_to_cpu(n->pid));
+	if (mp && mp->kind == KRGP_MP_STUB) {
+		mp->loc = node;
+		ret = 0;
+	}
+	spin_unlock(&krgp_mproc_lock);
+	krgp_reply(req, ret, NULL, 0);
+}
+
+void krgp_mig_node_down(u32 node)
+{
+	struct krgp_mproc *mp;
+	int b;
+
+	spin_lock(&krgp_mproc_lock);
+	hash_for_each(krgp_mproc_hash, b, mp, hnode)
+		if (mp->kind == KRGP_MP_STUB && mp->loc == node) {
+			mp->lost = true;
+			wake_up_all(&mp->wq);
+		}
+	spin_unlock(&krgp_mproc_lock);
+	krgp_jobs_node_down(node);
+}
+
+/* ---- the stub ------------------------------------------------------------- */
+
+static void krgp_stub_forward(struct krgp_mproc *mp, int sig,
+			      kernel_siginfo_t *info, enum pid_type type)
+{
+	struct krgp_signal_req r = {};
+	int ret;
+
+	krgp_cred_pack(&r.cred);
+	r.kind = cpu_to_le32(type == PIDTYPE_PID ? KRGP_SIG_THREAD : KRGP_SIG_PROCESS);
+	r.tgid = cpu_to_le32(type == PIDTYPE_PID ? mp->pid : 0);
+	r.pid = cpu_to_le32(mp->pid);
+	r.sig = cpu_to_le32(sig);
+	memcpy(r.info.raw, info, sizeof(r.info.raw));
+	ret = krgp_call(READ_ONCE(mp->loc), KRGP_OP_SIGNAL, &r, sizeof(r), NULL, NULL);
+	if (ret < 0)
+		pr_warn_ratelimited("signal %d to process %d on node %u: %d\n",
+				    sig, mp->pid, mp->loc, ret);
+}
+
+/* Forwards every signal the stub received to where the process runs. */
+static void krgp_stub_signals(struct krgp_mproc *mp)
+{
+	for (;;) {
+		kernel_siginfo_t info;
+		enum pid_type type;
+		sigset_t none;
+		int sig;
+
+		sigemptyset(&none);
+		spin_lock_irq(&current->sighand->siglock);
+		sig = dequeue_signal(current, &none, &info, &type);
+		spin_unlock_irq(&current->sighand->siglock);
+		if (sig <= 0)
+			break;
+		krgp_stub_forward(mp, sig, &info, type);
+	}
+	/* Work queued with TWA_SIGNAL runs once the stub returns. */
+	if (test_thread_flag(TIF_NOTIFY_SIGNAL))
+		clear_notify_signal();
+}
+
+/*
+ * The stub ends as the process did: exit(n) through a one-instruction page
+ * (do_exit is not exported), a deadly signal with its default action.
+ */
+static void krgp_stub_die(int status)
+{
+	struct pt_regs *regs = task_pt_regs(current);
+	static const u8 insn[2] = { 0x0f, 0x05 };	/* syscall */
+	int sig = status & 0x7f;
+	unsigned long page;
+
+	if (!sig) {
+		page = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_EXEC,
+			       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+		if (!IS_ERR_VALUE(page) &&
+		    access_process_vm(current, page, (void *)insn, sizeof(insn),
+				      FOLL_FORCE | FOLL_WRITE) == sizeof(insn)) {
+			regs->ip = page;
+			regs->ax = __NR_exit_group;
+			regs->di = (status >> 8) & 0xff;
+			regs->orig_ax = -1;
+			return;
+		}
+		sig = SIGKILL;
+	}
+	if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU ||
+	    sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH ||
+	    !valid_signal(sig))
+		sig = SIGKILL;
+	spin_lock_irq(&current->sighand->siglock);
+	current->sighand->action[sig - 1].sa.sa_handler = SIG_DFL;
+	spin_unlock_irq(&current->sighand->siglock);
+	force_sig(sig);
+}
+
+static void krgp_stub_run(struct krgp_mproc *mp)
+{
+	int ret;
+
+	krgp_mm_clear();
+	{
+		unsigned int fd = 0;
+
+		for (;; fd++) {
+			struct file *f;
+
+			rcu_read_lock();
+			f = task_lookup_next_fd_rcu(current, &fd);
+			rcu_read_unlock();
+			if (!f)
+				break;
+			close_fd(fd);
+		}
+	}
+	for (;;) {
+		struct krgp_restore_job *job;
+		bool exited, lost;
+
+		ret = wait_event_interruptible(mp->wq, READ_ONCE(mp->exited) ||
+					       READ_ONCE(mp->lost) || READ_ONCE(mp->back));
+		if (fatal_signal_pending(current)) {
+			kernel_siginfo_t info;
+
+			clear_siginfo(&info);
+			info.si_signo = SIGKILL;
+			info.si_code = SI_KERNEL;
+			if (!READ_ONCE(mp->exited) && !READ_ONCE(mp->lost))
+				krgp_stub_forward(mp, SIGKILL, &info, PIDTYPE_TGID);
+			krgp_mproc_del(mp);
+			return;
+		}
+		if (ret) {
+			krgp_stub_signals(mp);
+			continue;
+		}
+		spin_lock(&krgp_mproc_lock);
+		job = mp->back;
+		exited = mp->exited;
+		lost = mp->lost;
+		spin_unlock(&krgp_mproc_lock);
+		if (job) {
+			ret = krgp_restore_into_stub(job);
+			spin_lock(&krgp_mproc_lock);
+			mp->back = NULL;
+			spin_unlock(&krgp_mproc_lock);
+			krgp_job_put(job);
+			if (!ret) {
+				/* It runs here again: GO set its registers. */
+				krgp_mproc_del(mp);
+				return;
+			}
+			krgp_mm_clear();
+			continue;
+		}
+		if (exited || lost) {
+			krgp_mproc_del(mp);
+			krgp_stub_die(exited ? mp->exit_code : SIGKILL);
+			return;
+		}
+	}
+}
+
+/* ---- the source ------------------------------------------------------------ */
+
+struct krgp_mig_req {
+	struct callback_head twork;
+	refcount_t ref;
+	atomic_t state;			/* 0 queued, 1 running, 2 cancelled */
+	struct completion done;
+	int result;
+	u32 target;
+	char why[KRGP_WHY_MAX];
+};
+
+static void krgp_mig_req_put(struct krgp_mig_req *r)
+{
+	if (refcount_dec_and_test(&r->ref))
+		kfree(r);
+}
+
+static int krgp_mig_flush(struct krgp_capture *c)
+{
+	struct krgp_hdr *hdr = c->b->data;
+	struct krgp_mig_data *d = (void *)(hdr + 1);
+	void *reply = NULL;
+	size_t rlen = 0;
+	int ret;
+
+	BUILD_BUG_ON((sizeof(*hdr) + sizeof(*d)) % KRG_GHOST_ALIGN);
+	hdr->version = KRGP_WIRE_VERSION;
+	hdr->op = KRGP_OP_MIG_DATA;
+	hdr->flags = 0;
+	hdr->len = cpu_to_le32(c->b->len - sizeof(*hdr));
+	memset(d, 0, sizeof(*d));
+	d->mig_id = cpu_to_le64(c->mig_id);
+	d->pid = cpu_to_le32(task_tgid_nr_ns(current, task_active_pid_ns(current)));
+	d->seq = cpu_to_le32(c->seq);
+	d->flags = cpu_to_le32(c->last ? KRGP_MIG_LAST : 0);
+	d->vdso_base = cpu_to_le64(c->vdso_base);
+	ret = krg_comm_call(c->target, KRG_SVC_PROC, c->b->data, c->b->len,
+			    &reply, &rlen, c->last ? 2 * KRGP_MIG_STEP_MS :
+			    KRGP_MIG_STEP_MS);
+	if (ret < 0 && rlen == sizeof(struct krgp_migrate_result)) {
+		struct krgp_migrate_result *res = reply;
+
+		res->why[sizeof(res->why) - 1] = 0;
+		if (res->why[0])
+			snprintf(c->why, sizeof(c->why), "the target refused it: %s",
+				 res->why);
+	}
+	kvfree(reply);
+	c->seq++;
+	krg_ghost_buf_reset(c->b);
+	return ret < 0 ? ret : 0;
+}
+
+static void krgp_mig_ctl(u32 node, u8 op, u64 id)
+{
+	struct krgp_mig_ctl m = { .mig_id = cpu_to_le64(id) };
+
+	m.pid = cpu_to_le32(task_tgid_nr_ns(current, task_active_pid_ns(current)));
+	krgp_call(node, op, &m, sizeof(m), NULL, NULL);
+}
+
+static int krgp_mig_source(struct krgp_mig_req *r, struct krgp_capture *c)
+{
+	struct task_struct *t = current, *init;
+	struct pid_namespace *ns = task_active_pid_ns(t);
+	struct krg_ghost_buf b;
+	struct krgp_env *env;
+	pid_t pid = task_tgid_nr_ns(t, ns);
+	int ret;
+
+	env = krgp_env_get();
+	if (!env)
+		return -EHOSTDOWN;
+	init = env->init;
+	task_lock(init);
+	if (init->fs)
+		get_fs_root(init->fs, &c->env_root);
+	task_unlock(init);
+	krgp_env_put(env);
+	if (!c->env_root.mnt)
+		return -EHOSTDOWN;
+
+	ret = krg_ghost_buf_init(&b, sizeof(struct krgp_hdr) + sizeof(struct krgp_mig_data),
+				 KRGP_MIG_CHUNK + 4 * PAGE_SIZE);
+	if (ret)
+		goto out_root;
+	c->b = &b;
+	c->chunk = KRGP_MIG_CHUNK;
+	c->target = r->target;
+	c->mig_id = atomic64_inc_return(&krgp_mig_seq);
+	c->path = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!c->path) {
+		ret = -ENOMEM;
+		goto out_buf;
+	}
+	rcu_read_lock();
+	c->ppid = krgp_guest_ppid(t) ?: task_tgid_nr_ns(rcu_dereference(t->real_parent), ns);
+	c->pgid = task_pgrp_nr_ns(t, ns);
+	c->sid = task_session_nr_ns(t, ns);
+	rcu_read_unlock();
+	c->start_time_ns = ktime_get_real_ns() - (ktime_get_boottime_ns() - t->start_boottime);
+
+	ret = krgp_capture_state(c);
+	if (!ret) {
+		c->last = false;
+		ret = krgp_capture_pages(c, krgp_mig_flush);
+	}
+	if (ret) {
+		if (c->seq)
+			krgp_mig_ctl(r->target, KRGP_OP_MIG_ABORT, c->mig_id);
+		goto out_path;
+	}
+	ret = krgp_call(r->target, KRGP_OP_MIG_GO,
+			&(struct krgp_mig_ctl){ .mig_id = cpu_to_le64(c->mig_id),
+						.pid = cpu_to_le32(pid) },
+			sizeof(struct krgp_mig_ctl), NULL, NULL);
+	if (ret < 0) {
+		snprintf(c->why, sizeof(c->why), "the target could not start it (%d)", ret);
+		krgp_mig_ctl(r->target, KRGP_OP_MIG_ABORT, c->mig_id);
+	}
+out_path:
+	kfree(c->path);
+out_buf:
+	krg_ghost_buf_free(&b);
+out_root:
+	path_put(&c->env_root);
+	return ret < 0 ? ret : 0;
+}
+
+static void krgp_mig_twork(struct callback_head *cb)
+{
+	struct krgp_mig_req *r = container_of(cb, struct krgp_mig_req, twork);
+	pid_t pid = task_tgid_nr_ns(current, task_active_pid_ns(current));
+	u32 home = krgp_pid_home(pid), self = krg_comm_self();
+	struct krgp_mproc *mp = NULL, *guest;
+	struct krgp_capture *c;
+	int ret;
+
+	if (atomic_cmpxchg(&r->state, 0, 1) != 0) {
+		krgp_mig_req_put(r);
+		return;
+	}
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		ret = -ENOMEM;
+	else if (current->flags & PF_EXITING || fatal_signal_pending(current))
+		ret = -ESRCH;
+	else
+		ret = krgp_mig_source(r, c);
+	if (c && c->why[0])
+		strscpy(r->why, c->why, sizeof(r->why));
+	kfree(c);
+	if (!ret && home == self) {
+		mp = krgp_mproc_add(pid, KRGP_MP_STUB);
+		if (mp)
+			mp->loc = r->target;
+		else
+			pr_err("no memory for the stub of process %d: its signals are lost\n", pid);
+	} else if (!ret) {
+		rcu_read_lock();
+		guest = krgp_mproc_find(pid);
+		if (guest && guest->task == current)
+			guest->gone = true;
+		rcu_read_unlock();
+		if (home != r->target) {
+			struct krgp_mig_note n = { .pid = cpu_to_le32(pid),
+						   .value = cpu_to_le32(r->target) };
+
+			if (krgp_call(home, KRGP_OP_MIG_MOVED, &n, sizeof(n), NULL, NULL) < 0)
+				pr_warn("node %u was not told that process %d moved to node %u\n",
+					home, pid, r->target);
+		}
+	}
+	r->result = ret;
+	complete(&r->done);
+	krgp_mig_req_put(r);
+	if (ret)
+		return;			/* it goes on here */
+	if (mp)
+		krgp_stub_run(mp);
+	else if (home != self)
+		force_sig(SIGKILL);	/* it runs on the target: this copy ends */
+}
+
+/* kill(2)'s rule, or CAP_SYS_ADMIN. */
+static bool krgp_mig_may(struct task_struct *t, const struct krgp_wire_cred *who)
+{
+	const struct cred *c;
+	u32 uid = le32_to_cpu(who->uid), euid = le32_to_cpu(who->euid);
+	bool ok;
+
+	if (krgp_cred_capable(who, CAP_SYS_ADMIN) || krgp_cred_capable(who, CAP_KILL))
+		return true;
+	rcu_read_lock();
+	c = __task_cred(t);
+	ok = uid == from_kuid(&init_user_ns, c->uid) ||
+	     uid == from_kuid(&init_user_ns, c->suid) ||
+	     euid == from_kuid(&init_user_ns, c->uid) ||
+	     euid == from_kuid(&init_user_ns, c->suid);
+	rcu_read_unlock();
+	return ok;
+}
+
+static int krgp_mig_check(struct task_struct *t, char *why)
+{
+	struct mm_struct *mm;
+	int n;
+
+	if (t->flags & (PF_KTHREAD | PF_EXITING))
+		return -ESRCH;
+	n = get_nr_threads(t);
+	if (n > 1) {
+		snprintf(why, KRGP_WHY_MAX,
+			 "it has %d threads (multi-threaded migration is not there yet)", n);
+		return -EBUSY;
+	}
+	if (t->ptrace) {
+		snprintf(why, KRGP_WHY_MAX, "it is being traced");
+		return -EBUSY;
+	}
+	if (t->vfork_done) {
+		snprintf(why, KRGP_WHY_MAX, "a vfork() is in progress");
+		return -EBUSY;
+	}
+#ifdef CONFIG_IO_URING
+	if (t->io_uring) {
+		snprintf(why, KRGP_WHY_MAX, "it uses io_uring");
+		return -EBUSY;
+	}
+#endif
+	if (t->seccomp.mode) {
+		snprintf(why, KRGP_WHY_MAX, "it runs under seccomp");
+		return -EBUSY;
+	}
+	if (!list_empty(&t->children)) {
+		snprintf(why, KRGP_WHY_MAX,
+			 "it has children (wait() across nodes is not there yet)");
+		return -EBUSY;
+	}
+	if (t->files && atomic_read(&t->files->count) > 1) {
+		snprintf(why, KRGP_WHY_MAX, "it shares its file table with another process");
+		return -EBUSY;
+	}
+	if (t->fs && t->fs->users > 1) {
+		snprintf(why, KRGP_WHY_MAX, "it shares its working directory with another process");
+		return -EBUSY;
+	}
+	if (refcount_read(&t->sighand->count) > 1) {
+		snprintf(why, KRGP_WHY_MAX, "it shares its signal handlers with another process");
+		return -EBUSY;
+	}
+	mm = get_task_mm(t);
+	if (!mm)
+		return -ESRCH;
+	n = atomic_read(&mm->mm_users);
+	mmput(mm);
+	if (n > 2) {
+		snprintf(why, KRGP_WHY_MAX, "it shares its memory with another process");
+		return -EBUSY;
+	}
+	if (t->nsproxy && t->nsproxy->mnt_ns != current->nsproxy->mnt_ns &&
+	    task_active_pid_ns(current) == task_active_pid_ns(t)) {
+		snprintf(why, KRGP_WHY_MAX, "it runs in a mount namespace of its own");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int krgp_mig_local(struct task_struct *t, u32 node, char *why)
+{
+	struct krgp_mig_req *r;
+	int ret;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	refcount_set(&r->ref, 2);
+	init_completion(&r->done);
+	r->target = node;
+	init_task_work(&r->twork, krgp_mig_twork);
+	ret = task_work_add(t, &r->twork, TWA_SIGNAL);
+	if (ret) {
+		kfree(r);
+		return -ESRCH;
+	}
+	if (!wait_for_completion_timeout(&r->done, msecs_to_jiffies(KRGP_MIG_STEP_MS))) {
+		if (atomic_cmpxchg(&r->state, 0, 2) == 0) {
+			/* It never reached a safe point: nothing happened. */
+			snprintf(why, KRGP_WHY_MAX, "it did not stop (blocked in the kernel?)");
+			krgp_mig_req_put(r);
+			return -ETIMEDOUT;
+		}
+		wait_for_completion(&r->done);	/* every step is bounded */
+	}
+	ret = r->result;
+	if (r->why[0])
+		strscpy(why, r->why, KRGP_WHY_MAX);
+	krgp_mig_req_put(r);
+	return ret;
+}
+
+/* Serves MIGRATE here: the process runs here, or its stub is here. */
+static int krgp_do_migrate(const struct krgp_migrate_req *r, u32 *now, char *why)
+{
+	pid_t pid = le32_to_cpu(r->pid);
+	u32 node = le32_to_cpu(r->node), self = krg_comm_self();
+	struct task_struct *t;
+	struct krg_caps caps;
+	int loc, ret;
+
+	if (pid <= 1 || pid >= PID_MAX_LIMIT)
+		return -ESRCH;
+	if (node >= KRG_MAX_NODES) {
+		snprintf(why, KRGP_WHY_MAX, "there is no node %u", node);
+		return -EINVAL;
+	}
+	t = krgp_find_task(pid);
+	loc = t && krgp_is_stub(t) ? krgp_stub_location(pid) : -ESRCH;
+	if (!t || loc >= 0) {
+		u32 to = t ? loc : krgp_pid_home(pid);
+		struct krgp_migrate_req fwd = *r;
+		struct krgp_migrate_result *res;
+		void *reply = NULL;
+		size_t len = 0;
+
+		if (t)
+			put_task_struct(t);
+		if (to == self || le32_to_cpu(r->hops) >= KRGP_MIGRATE_HOPS)
+			return -ESRCH;
+		fwd.hops = cpu_to_le32(le32_to_cpu(r->hops) + 1);
+		ret = krgp_call(to, KRGP_OP_MIGRATE, &fwd, sizeof(fwd), &reply, &len);
+		if (ret == -EHOSTDOWN)
+			ret = -ESRCH;
+		if (len == sizeof(*res)) {
+			res = reply;
+			res->why[sizeof(res->why) - 1] = 0;
+			strscpy(why, res->why, KRGP_WHY_MAX);
+			*now = le32_to_cpu(res->node);
+		}
+		kvfree(reply);
+		return ret;
+	}
+	*now = self;
+	if (!krgp_mig_may(t, &r->cred)) {
+		ret = -EPERM;
+		snprintf(why, KRGP_WHY_MAX, "you may not signal process %d", pid);
+	} else if (krgp_caps_get_local(pid, &caps) ||
+		   !(caps.effective & BIT(KRG_CAP_CAN_MIGRATE))) {
+		ret = -EPERM;
+		snprintf(why, KRGP_WHY_MAX, "process %d lacks the CAN_MIGRATE capability", pid);
+	} else if (node == self) {
+		ret = 0;
+	} else if (krg_comm_node_state(node) != KRG_NODE_ONLINE) {
+		ret = -EHOSTDOWN;
+		snprintf(why, KRGP_WHY_MAX, "node %u is not online", node);
+	} else {
+		ret = krgp_mig_check(t, why);
+		if (!ret)
+			ret = krgp_mig_local(t, node, why);
+		if (!ret)
+			*now = node;
+	}
+	put_task_struct(t);
+	return ret;
+}
+
+void krgp_serve_migrate(struct krgp_req *req)
+{
+	struct krgp_migrate_result res = {};
+	u32 now = krg_comm_self();
+	int ret = krgp_do_migrate(req->body, &now, res.why);
+
+	res.node = cpu_to_le32(now);
+	krgp_reply(req, ret, &res, sizeof(res));
+}
+
+int krgp_migrate(pid_t pid, u32 node, u32 *now, struct netlink_ext_ack *extack)
+{
+	struct krgp_migrate_req r = {
+		.pid = cpu_to_le32(pid), .node = cpu_to_le32(node),
+	};
+	char why[KRGP_WHY_MAX] = "";
+	int ret;
+
+	krgp_cred_pack(&r.cred);
+	*now = krg_comm_self();
+	ret = krgp_do_migrate(&r, now, why);
+	if (ret && why[0])
+		NL_SET_ERR_MSG_FMT(extack, "%s", why);
+	else if (ret == -ESRCH)
+		NL_SET_ERR_MSG_FMT(extack, "no cluster process %d", pid);
+	else if (ret)
+		NL_SET_ERR_MSG_FMT(extack, "migration of process %d failed (%d)", pid, ret);
+	return ret;
+}
+
+int krgp_migrate_init(void)
+{
+	return 0;
+}
+
+void krgp_migrate_exit(void)
+{
+	struct krgp_mproc *mp;
+	struct hlist_node *tmp;
+	int b;
+
+	spin_lock(&krgp_mproc_lock);
+	hash_for_each_safe(krgp_mproc_hash, b, tmp, mp, hnode) {
+		hash_del_rcu(&mp->hnode);
+		kfree_rcu(mp, rcu);
+	}
+	spin_unlock(&krgp_mproc_lock);
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Live migration (Documentation/krg_proc.md, "Migration"): the source
+ * freezes the process in its own context (task_work), captures it as a
+ * ghost stream (capture.c) and streams it to the target in chunks; the
+ * target rebuilds it in a restorer that krginit created with the same PID
+ * (restore.c); the source lets it run there only after the target is ready,
+ * and until then the process can always go on where it was.
+ *
+ * The node whose PID slice holds the process (its home) keeps the original
+ * task as a stub while the process runs elsewhere: the stub keeps the PID,
+ * the parent's child and wait() semantics, forwards the signals it receives
+ * and exits with the status of the process (stub.c).  A process that
+ * migrates back home continues in its stub.
+ */
+#ifndef _KRGP_MIGRATE_H
+#define _KRGP_MIGRATE_H
+
+#include <linux/completion.h>
+#include <linux/list.h>
+#include <linux/netlink.h>
+#include <linux/path.h>
+#include <linux/refcount.h>
+#include <linux/wait.h>
+
+#include "ghost.h"
+#include "wire.h"
+
+struct task_struct;
+struct user_regset;
+struct inode;
+struct krgp_req;
+
+#define KRGP_WHY_MAX		160
+#define KRGP_MIG_CHUNK		(4U << 20)	/* records per message */
+#define KRGP_MIG_STEP_MS	30000		/* each step of the protocol */
+
+/* ---- capture (capture.c) ----------------------------------------------- */
+
+struct krgp_vma_copy {
+	unsigned long start, end;
+	bool readable, skip_zero;
+};
+
+struct krgp_capture {
+	struct krg_ghost_buf *b;
+	size_t chunk;			/* flush when a page would not fit */
+	char why[KRGP_WHY_MAX];
+	char *path;			/* PATH_MAX scratch */
+	struct path env_root;		/* the cluster namespace's root */
+	pid_t ppid, pgid, sid;
+	u64 start_time_ns;
+	u64 vdso_base;
+	struct krgp_vma_copy *copy;
+	unsigned int nr_copy, max_copy;
+	u64 nr_pages;
+	bool last;			/* the chunk being flushed holds END */
+	/* the migration it serves */
+	u32 target;
+	u64 mig_id;
+	u32 seq;
+};
+
+const struct user_regset *krgp_regset_of(struct task_struct *t,
+					  unsigned int note);
+u32 krgp_xstate_size(void);
+unsigned int krgp_fpu_note(void);
+void krgp_ident(struct inode *inode, struct krg_gh_ident *id);
+int krgp_capture_state(struct krgp_capture *c);
+int krgp_capture_pages(struct krgp_capture *c,
+		       int (*flush)(struct krgp_capture *c));
+
+/* ---- processes that moved (migrate.c) ---------------------------------- */
+
+enum krgp_mproc_kind {
+	KRGP_MP_STUB,			/* home: the original task, process elsewhere */
+	KRGP_MP_GUEST,			/* a process restored here from another node */
+};
+
+struct krgp_restore_job;
+
+struct krgp_mproc {
+	struct hlist_node hnode;
+	struct rcu_head rcu;
+	pid_t pid;
+	enum krgp_mproc_kind kind;
+	struct task_struct *task;	/* valid while hashed */
+	u32 home;
+	/* GUEST: what the kernel cannot keep for a task born elsewhere */
+	pid_t ppid, pgid, sid;
+	bool gone;			/* GUEST: moved on; its end is no exit */
+	/* STUB: events, under krgp_mproc_lock */
+	u32 loc;			/* where the process runs */
+	bool exited, lost;
+	int exit_code;			/* wait status of the process */
+	struct krgp_restore_job *back;	/* it comes back: restore here */
+	wait_queue_head_t wq;
+};
+
+extern spinlock_t krgp_mproc_lock;
+/* Under RCU or krgp_mproc_lock. */
+struct krgp_mproc *krgp_mproc_find(pid_t pid);
+bool krgp_is_stub(struct task_struct *t);
+/* Under krgp_mproc_lock. */
+void krgp_mproc_hash_add(struct krgp_mproc *mp);
+/* A guest's parent (0: t is no guest). */
+pid_t krgp_guest_ppid(struct task_struct *t);
+/* Where pid runs when its stub is here, else -ESRCH. */
+int krgp_stub_location(pid_t pid);
+
+/* krg_hooks exit: a guest that ends reports its status home. */
+void krgp_mig_exit(struct task_struct *t);
+/* A node failed or left: stubs of processes there die (SIGKILL). */
+void krgp_mig_node_down(u32 node);
+
+/* netlink MIGRATE */
+int krgp_migrate(pid_t pid, u32 node, u32 *now, struct netlink_ext_ack *extack);
+
+/* ---- restore (restore.c) ------------------------------------------------ */
+
+/* A piece of a ghost stream received for a job. */
+struct krgp_chunk {
+	struct list_head list;
+	size_t len;
+	u32 flags;
+	u8 data[];
+};
+
+/* The target's side of one migration. */
+struct krgp_restore_job {
+	struct list_head list;		/* krgp_jobs */
+	struct list_head list_wait;	/* krgp_jobs_waiting: for a restorer */
+	refcount_t ref;
+	u64 id;				/* source node << 48 | source's number */
+	u32 src;
+	pid_t pid;
+	u64 vdso_base;
+	struct krgp_mproc *stub;	/* restored into this stub (home), else NULL */
+
+	spinlock_t lock;
+	wait_queue_head_t wq;
+	struct list_head chunks;	/* struct krgp_chunk, in order */
+	unsigned int nr_chunks;
+	u32 next_seq;
+	int state;			/* enum krgp_job_state */
+	int error;			/* why it failed */
+	char why[KRGP_WHY_MAX];
+	struct task_struct *restorer;	/* referenced once it runs */
+	bool claimed;			/* a restorer took it */
+	bool mm_cleared;		/* the restorer's own memory is gone */
+
+	/* kept from the stream for the end of the restore */
+	void *regs, *fpu;
+	u32 regs_len, fpu_len;
+	long ax;
+	struct krg_gh_task task;
+};
+
+enum krgp_job_state {
+	KRGP_JOB_WAITING,		/* for a restorer */
+	KRGP_JOB_RESTORING,
+	KRGP_JOB_PARKED,		/* restored, waits for GO */
+	KRGP_JOB_RUNNING,		/* GO: registers set, it runs */
+	KRGP_JOB_FAILED,
+};
+
+void krgp_serve_mig_data(struct krgp_req *req);
+void krgp_serve_mig_go(struct krgp_req *req);
+void krgp_serve_mig_abort(struct krgp_req *req);
+
+/* ioctls of krginit's threads and restorers (env.c dispatches) */
+long krgp_restorer_wait(void __user *uarg);
+long krgp_restore_ioctl(struct file *file, void __user *uarg);
+/* A stub restores the job that brings its process back; 0 once it runs. */
+int krgp_restore_into_stub(struct krgp_restore_job *job);
+/* Unmaps every mapping of current but the vDSO. */
+int krgp_mm_clear(void);
+void krgp_job_put(struct krgp_restore_job *job);
+void krgp_jobs_node_down(u32 node);
+void krgp_jobs_env_end(void);
+void krgp_jobs_env_start(void);
+/* Applies the stream of job to current (restore_state.c). */
+int krgp_restore_apply(struct krgp_restore_job *job);
+
+int krgp_migrate_init(void);
+void krgp_migrate_exit(void);
+
+#endif /* _KRGP_MIGRATE_H */

@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Restore: the target's side of a migration.
+ *
+ * The first chunk of a ghost stream creates a job.  A thread of krginit
+ * waiting in RESTORER_WAIT takes it and creates the restorer with clone3()
+ * and the process's PID; the restorer calls RESTORE and, in its own context,
+ * replaces its memory, files, credentials and signal state with the
+ * stream's, chunk by chunk as they arrive (a process is never held twice in
+ * the target's memory).  At END it parks; the source's GO then writes the
+ * saved registers and FPU state into the parked task through the kernel's
+ * regsets -- as ptrace does -- and releases it: RESTORE "returns" into the
+ * process where it was stopped.  A process coming back to its home node is
+ * restored the same way by its stub instead of a new restorer.
+ *
+ * Every record is checked before use (ghost.h); a failure before the mm was
+ * replaced returns the error to the restorer, which exits; after it, the
+ * restorer is killed.  Either way the source is told and keeps the process.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/delay.h>
+#include <linux/elf.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/hashtable.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/namei.h>
+#include <linux/regset.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/security.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/vdso.h>
+
+#include "caps.h"
+#include "env.h"
+#include "migrate.h"
+#include "rpc.h"
+#include "task_table.h"
+
+static DEFINE_SPINLOCK(krgp_jobs_lock);
+static LIST_HEAD(krgp_jobs);		/* every live job */
+static LIST_HEAD(krgp_jobs_waiting);	/* jobs for a new restorer */
+static DECLARE_WAIT_QUEUE_HEAD(krgp_restorer_wq);
+static bool krgp_jobs_closed;		/* the environment ended */
+
+#define KRGP_MAX_CHUNKS		4	/* queued per job before the source waits */
+
+void krgp_job_put(struct krgp_restore_job *job)
+{
+	struct krgp_chunk *ch, *n;
+
+	if (!refcount_dec_and_test(&job->ref))
+		return;
+	list_for_each_entry_safe(ch, n, &job->chunks, list)
+		kvfree(ch);
+	if (job->restorer)
+		put_task_struct(job->restorer);
+	kfree(job->regs);
+	kfree(job->fpu);
+	kfree(job);
+}
+
+static void krgp_job_fail(struct krgp_restore_job *job, int err, const char *why)
+{
+	spin_lock(&job->lock);
+	if (job->state != KRGP_JOB_RUNNING && job->state != KRGP_JOB_FAILED) {
+		job->state = KRGP_JOB_FAILED;
+		job->error = err;
+		if (why && !job->why[0])
+			strscpy(job->why, why, sizeof(job->why));
+	}
+	spin_unlock(&job->lock);
+	wake_up_all(&job->wq);
+}
+
+/* The live job id, referenced. */
+static struct krgp_restore_job *krgp_job_find(u64 id)
+{
+	struct krgp_restore_job *job;
+
+	spin_lock(&krgp_jobs_lock);
+	list_for_each_entry(job, &krgp_jobs, list)
+		if (job->id == id) {
+			refcount_inc(&job->ref);
+			spin_unlock(&krgp_jobs_lock);
+			return job;
+		}
+	spin_unlock(&krgp_jobs_lock);
+	return NULL;
+}
+
+static void krgp_job_unlink(struct krgp_restore_job *job)
+{
+	bool put = false;
+
+	spin_lock(&krgp_jobs_lock);
+	if (!list_empty(&job->list)) {
+		list_del_init(&job->list);
+		put = true;
+	}
+	spin_unlock(&krgp_jobs_lock);
+	if (put)
+		krgp_job_put(job);
+}
+
+/* ---- the messages of the source ----------------------------------------- */
+
+static struct krgp_restore_job *krgp_job_new(u32 src, u64 id, pid_t pid,
+					     u64 vdso_base, int *err)
+{
+	struct krgp_restore_job *job;
+	struct krgp_mproc *mp;
+	struct task_struct *t;
+
+	if (pid <= 1 || pid >= PID_MAX_LIMIT || vdso_base >= TASK_SIZE_MAX ||
+	    !PAGE_ALIGNED(vdso_base)) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (!krgp_env_ready()) {
+		*err = -EHOSTDOWN;
+		return NULL;
+	}
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!job) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	refcount_set(&job->ref, 2);	/* the jobs list, the caller */
+	job->id = id;
+	job->src = src;
+	job->pid = pid;
+	job->vdso_base = vdso_base;
+	spin_lock_init(&job->lock);
+	init_waitqueue_head(&job->wq);
+	INIT_LIST_HEAD(&job->chunks);
+	INIT_LIST_HEAD(&job->list);
+	INIT_LIST_HEAD(&job->list_wait);
+
+	t = krgp_find_task(pid);
+	spin_lock(&krgp_jobs_lock);
+	mp = krgp_mproc_find(pid);
+	if (krgp_jobs_closed) {
+		*err = -EHOSTDOWN;
+	} else if (mp && mp->kind == KRGP_MP_STUB && mp->task == t && !mp->back) {
+		/* Coming home: its stub restores it. */
+		job->stub = mp;
+		job->claimed = true;
+		mp->back = job;
+		refcount_inc(&job->ref);
+		list_add_tail(&job->list, &krgp_jobs);
+		*err = 0;
+	} else if (t) {
+		*err = -EEXIST;		/* the PID is taken here */
+	} else {
+		list_add_tail(&job->list, &krgp_jobs);
+		refcount_inc(&job->ref);
+		list_add_tail(&job->list_wait, &krgp_jobs_waiting);
+		*err = 0;
+	}
+	spin_unlock(&krgp_jobs_lock);
+	if (t)
+		put_task_struct(t);
+	if (*err) {
+		kfree(job);
+		return NULL;
+	}
+	if (job->stub)
+		wake_up_all(&job->stub->wq);
+	else
+		wake_up_all(&krgp_restorer_wq);
+	return job;
+}
+
+void krgp_serve_mig_data(struct krgp_req *req)
+{
+	const struct krgp_mig_data *d = req->body;
+	struct krgp_migrate_result res = {};
+	struct krgp_restore_job *job;
+	u64 id = ((u64)req->src << 48) | (le64_to_cpu(d->mig_id) & ((1ULL << 48) - 1));
+	u32 seq = le32_to_cpu(d->seq), flags = le32_to_cpu(d->flags);
+	size_t len = req->len - sizeof(*d);
+	struct krgp_chunk *ch;
+	int ret = 0;
+	long left;
+
+	if (flags & ~KRGP_MIG_LAST || !IS_ALIGNED(len, KRG_GHOST_ALIGN)) {
+		krgp_reply(req, -EINVAL, NULL, 0);
+		return;
+	}
+	if (seq == 0) {
+		job = krgp_job_new(req->src, id, le32_to_cpu(d->pid),
+				   le64_to_cpu(d->vdso_base), &ret);
+		if (!job) {
+			krgp_reply(req, ret, NULL, 0);
+			return;
+		}
+	} else {
+		job = krgp_job_find(id);
+		if (!job) {
+			krgp_reply(req, -ENOENT, NULL, 0);
+			return;
+		}
+	}
+	ch = kvmalloc(sizeof(*ch) + len, GFP_KERNEL);
+	if (!ch) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	memcpy(ch->data, d + 1, len);
+	ch->len = len;
+	ch->flags = flags;
+	/* Flow control: at most a few chunks wait for the restorer. */
+	left = wait_event_timeout(job->wq, ({
+		bool ok;
+		spin_lock(&job->lock);
+		ok = job->state == KRGP_JOB_FAILED || job->nr_chunks < KRGP_MAX_CHUNKS;
+		spin_unlock(&job->lock);
+		ok; }), msecs_to_jiffies(KRGP_MIG_STEP_MS));
+	spin_lock(&job->lock);
+	if (job->state == KRGP_JOB_FAILED) {
+		ret = job->error ?: -EIO;
+	} else if (!left) {
+		ret = -ETIMEDOUT;
+	} else if (seq != job->next_seq) {
+		ret = -EPROTO;
+	} else {
+		list_add_tail(&ch->list, &job->chunks);
+		job->nr_chunks++;
+		job->next_seq++;
+		ch = NULL;
+	}
+	spin_unlock(&job->lock);
+	kvfree(ch);
+	if (ret)
+		goto fail;
+	wake_up_all(&job->wq);
+	if (!(flags & KRGP_MIG_LAST)) {
+		krgp_reply(req, 0, NULL, 0);
+		krgp_job_put(job);
+		return;
+	}
+	/* The whole stream is here: answer once the process is restored. */
+	left = wait_event_timeout(job->wq, READ_ONCE(job->state) == KRGP_JOB_PARKED ||
+				  READ_ONCE(job->state) == KRGP_JOB_FAILED,
+				  msecs_to_jiffies(KRGP_MIG_STEP_MS));
+	if (READ_ONCE(job->state) == KRGP_JOB_PARKED) {
+		krgp_reply(req, 0, NULL, 0);
+		krgp_job_put(job);
+		return;
+	}
+	ret = left ? (job->error ?: -EIO) : -ETIMEDOUT;
+fail:
+	krgp_job_fail(job, ret, NULL);
+	spin_lock(&job->lock);
+	strscpy(res.why, job->why, sizeof(res.why));
+	spin_unlock(&job->lock);
+	krgp_job_unlink(job);
+	krgp_reply(req, ret, &res, sizeof(res));
+	krgp_job_put(job);
+}
+
+/* Waits until t is off every CPU (it parked itself). */
+static int krgp_wait_inactive(struct task_struct *t)
+{
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		if (READ_ONCE(t->__state) != TASK_RUNNING && !READ_ONCE(t->on_cpu))
+			return 0;
+		usleep_range(50, 100);
+	}
+	return -ETIMEDOUT;
+}
+
+static int krgp_job_set_regs(struct krgp_restore_job *job)
+{
+	struct task_struct *t = job->restorer;
+	const struct user_regset *rs;
+	int ret;
+
+	ret = krgp_wait_inactive(t);
+	if (ret)
+		return ret;
+	rs = krgp_regset_of(t, NT_PRSTATUS);
+	if (!rs || rs->n * rs->size != job->regs_len)
+		return -EINVAL;
+	ret = rs->set(t, rs, 0, job->regs_len, job->regs, NULL);
+	if (ret)
+		return ret;
+	rs = krgp_regset_of(t, krgp_fpu_note());
+	if (!rs || rs->n * rs->size != job->fpu_len)
+		return -EINVAL;
+	return rs->set(t, rs, 0, job->fpu_len, job->fpu, NULL);
+}
+
+void krgp_serve_mig_go(struct krgp_req *req)
+{
+	const struct krgp_mig_ctl *c = req->body;
+	u64 id = ((u64)req->src << 48) | (le64_to_cpu(c->mig_id) & ((1ULL << 48) - 1));
+	struct krgp_restore_job *job = krgp_job_find(id);
+	int ret;
+
+	if (!job) {
+		krgp_reply(req, -ENOENT, NULL, 0);
+		return;
+	}
+	ret = READ_ONCE(job->state) == KRGP_JOB_PARKED ? krgp_job_set_regs(job) : -EPROTO;
+	spin_lock(&job->lock);
+	if (!ret && job->state == KRGP_JOB_PARKED)
+		job->state = KRGP_JOB_RUNNING;
+	else if (!ret)
+		ret = job->error ?: -EIO;
+	spin_unlock(&job->lock);
+	if (ret)
+		krgp_job_fail(job, ret, "the registers could not be set");
+	else
+		wake_up_all(&job->wq);
+	krgp_job_unlink(job);
+	krgp_reply(req, ret, NULL, 0);
+	krgp_job_put(job);
+}
+
+void krgp_serve_mig_abort(struct krgp_req *req)
+{
+	const struct krgp_mig_ctl *c = req->body;
+	u64 id = ((u64)req->src << 48) | (le64_to_cpu(c->mig_id) & ((1ULL << 48) - 1));
+	struct krgp_restore_job *job = krgp_job_find(id);
+
+	if (job) {
+		krgp_job_fail(job, -ECANCELED, "the source cancelled the migration");
+		krgp_job_unlink(job);
+		krgp_job_put(job);
+	}
+	krgp_reply(req, 0, NULL, 0);
+}
+
+void krgp_jobs_node_down(u32 node)
+{
+	struct krgp_restore_job *job;
+
+	spin_lock(&krgp_jobs_lock);
+	list_for_each_entry(job, &krgp_jobs, list)
+		if (job->src == node) {
+			spin_lock(&job->lock);
+			if (job->state != KRGP_JOB_RUNNING) {
+				job->state = KRGP_JOB_FAILED;
+				job->error = -EHOSTDOWN;
+			}
+			spin_unlock(&job->lock);
+			wake_up_all(&job->wq);
+		}
+	spin_unlock(&krgp_jobs_lock);
+}
+
+void krgp_jobs_env_end(void)
+{
+	struct krgp_restore_job *job;
+
+	spin_lock(&krgp_jobs_lock);
+	krgp_jobs_closed = true;
+	list_for_each_entry(job, &krgp_jobs, list) {
+		spin_lock(&job->lock);
+		if (job->state != KRGP_JOB_RUNNING) {
+			job->state = KRGP_JOB_FAILED;
+			job->error = -EHOSTDOWN;
+		}
+		spin_unlock(&job->lock);
+		wake_up_all(&job->wq);
+	}
+	spin_unlock(&krgp_jobs_lock);
+	wake_up_all(&krgp_restorer_wq);
+}
+
+void krgp_jobs_env_start(void)
+{
+	spin_lock(&krgp_jobs_lock);
+	krgp_jobs_closed = false;
+	spin_unlock(&krgp_jobs_lock);
+}
+
+/* ---- krginit: RESTORER_WAIT ---------------------------------------------- */
+
+long krgp_restorer_wait(void __user *uarg)
+{
+	struct krg_proc_restore_job out = {};
+	struct krgp_restore_job *job = NULL;
+	int ret;
+
+	ret = wait_event_interruptible(krgp_restorer_wq, ({
+		bool ok;
+		spin_lock(&krgp_jobs_lock);
+		ok = krgp_jobs_closed || !list_empty(&krgp_jobs_waiting);
+		spin_unlock(&krgp_jobs_lock);
+		ok; }));
+	if (ret)
+		return -EINTR;
+	spin_lock(&krgp_jobs_lock);
+	if (!krgp_jobs_closed) {
+		job = list_first_entry_or_null(&krgp_jobs_waiting,
+					       struct krgp_restore_job, list_wait);
+		if (job)
+			list_del_init(&job->list_wait);
+	}
+	spin_unlock(&krgp_jobs_lock);
+	if (job) {
+		out.id = job->id;
+		out.pid = job->pid;
+		out.vdso_base = job->vdso_base;
+		krgp_job_put(job);	/* the waiting list's reference */
+	}
+	if (copy_to_user(uarg, &out, sizeof(out)))
+		return -EFAULT;
+	return 0;
+}
+
+/* ---- the restorer: RESTORE ------------------------------------------------- */
+
+static struct krgp_mproc *krgp_guest_add(struct krgp_restore_job *job)
+{
+	struct krgp_mproc *mp = kzalloc(sizeof(*mp), GFP_KERNEL), *old;
+
+	if (!mp)
+		return NULL;
+	mp->pid = job->pid;
+	mp->kind = KRGP_MP_GUEST;
+	mp->task = current;
+	mp->home = job->task.home;
+	mp->ppid = job->task.ppid;
+	mp->pgid = job->task.pgid;
+	mp->sid = job->task.sid;
+	init_waitqueue_head(&mp->wq);
+	spin_lock(&krgp_mproc_lock);
+	old = krgp_mproc_find(job->pid);
+	if (old)
+		hash_del_rcu(&old->hnode);
+	krgp_mproc_hash_add(mp);
+	spin_unlock(&krgp_mproc_lock);
+	if (old)
+		kfree_rcu(old, rcu);
+	return mp;
+}
+
+long krgp_restore_ioctl(struct file *file, void __user *uarg)
+{
+	struct krg_proc_restore_job arg;
+	struct krgp_restore_job *job;
+	struct pid_namespace *ns;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	rcu_read_lock();
+	ns = krgp_env_ns_rcu();
+	ret = ns && task_active_pid_ns(current) == ns &&
+	      task_tgid_nr_ns(current, ns) == (pid_t)arg.pid &&
+	      get_nr_threads(current) == 1 ? 0 : -EPERM;
+	rcu_read_unlock();
+	if (ret)
+		return ret;
+	job = krgp_job_find(arg.id);
+	if (!job)
+		return -ENOENT;
+	spin_lock(&job->lock);
+	if (job->claimed || job->stub || job->pid != (pid_t)arg.pid ||
+	    job->state != KRGP_JOB_WAITING) {
+		ret = -EBUSY;
+	} else {
+		job->claimed = true;
+		job->state = KRGP_JOB_RESTORING;
+		job->restorer = get_task_struct(current);
+	}
+	spin_unlock(&job->lock);
+	if (ret) {
+		krgp_job_put(job);
+		return ret;
+	}
+	if (arg.error) {
+		krgp_job_fail(job, -(int)min_t(u32, arg.error, MAX_ERRNO),
+			      "the restorer could not place the vDSO where the process had it");
+		krgp_job_put(job);
+		return -EADDRINUSE;
+	}
+	get_file(file);		/* the restorer closes its inherited fds */
+	ret = krgp_restore_apply(job);
+	if (!ret) {
+		if (!krgp_guest_add(job))
+			pr_err("process %d runs here without its record (no memory): its end is not reported home\n",
+			       job->pid);
+		ret = job->ax;		/* becomes the process's rax */
+	} else {
+		krgp_job_fail(job, ret, NULL);
+		if (job->mm_cleared)
+			force_sig(SIGKILL);	/* nothing of the restorer is left */
+	}
+	krgp_job_put(job);
+	fput(file);
+	return ret;
+}
+
+int krgp_restore_into_stub(struct krgp_restore_job *job)
+{
+	int ret;
+
+	spin_lock(&job->lock);
+	if (job->state != KRGP_JOB_WAITING) {
+		ret = -EBUSY;
+	} else {
+		job->state = KRGP_JOB_RESTORING;
+		job->restorer = get_task_struct(current);
+		ret = 0;
+	}
+	spin_unlock(&job->lock);
+	if (ret)
+		return ret;
+	ret = krgp_restore_apply(job);
+	if (ret)
+		krgp_job_fail(job, ret, NULL);
+	return ret;
+}

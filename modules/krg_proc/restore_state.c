@@ -1,0 +1,816 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Restore, record by record: the ghost stream of a job applied to the
+ * current task (a fresh restorer, or the stub of a process coming home).
+ * Every field is checked before it is used; records must come in the order
+ * ghost.h gives.  What must be done last (credentials, signal state, mm
+ * fields) is kept until END.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/elf.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/namei.h>
+#include <linux/oom.h>
+#include <linux/prctl.h>
+#include <linux/regset.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/sched/types.h>
+#include <asm/vdso.h>
+
+#include "caps.h"
+#include "env.h"
+#include "migrate.h"
+
+struct krgp_rvma {
+	unsigned long start, end;
+	bool writable, pages;		/* pages may come for it */
+};
+
+struct krgp_rs {
+	struct krgp_restore_job *job;
+	u16 last_type;
+	bool hdr_seen, mm_cleared, files_cleared, ended;
+	u64 nr_records, nr_pages;
+	struct krgp_rvma *vmas;
+	unsigned int nr_vmas, max_vmas, cursor;
+	unsigned long last_end;
+	int next_fd;
+	int *holes;			/* placeholder fds to release */
+	unsigned int nr_holes, max_holes;
+	struct krg_gh_mm mm;
+	char *exe, *cwd;
+	u32 umask;
+	struct krg_gh_creds *creds;	/* + groups */
+	struct krg_gh_signals *sig;	/* + queued */
+	bool have_task, have_mm, have_fs;
+};
+
+#define bad(rs, fmt, ...) ({ snprintf((rs)->job->why, KRGP_WHY_MAX, fmt, ##__VA_ARGS__); -EINVAL; })
+
+/* ---- memory ------------------------------------------------------------- */
+
+static void krgp_vdso_range(struct mm_struct *mm, unsigned long *lo,
+			    unsigned long *hi)
+{
+	const struct vdso_image *img = mm->context.vdso_image;
+	unsigned long text = (unsigned long)mm->context.vdso;
+
+	*lo = *hi = 0;
+	if (img && text) {
+		*lo = text + img->sym_vvar_start;
+		*hi = text + img->size;
+	}
+}
+
+int krgp_mm_clear(void)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long lo, hi, *r = NULL;
+	unsigned int n = 0, max = 0, i;
+	int ret = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	krgp_vdso_range(mm, &lo, &hi);
+	{
+		VMA_ITERATOR(vmi, mm, 0);
+
+		for_each_vma(vmi, vma) {
+			if (vma->vm_start >= lo && vma->vm_end <= hi)
+				continue;
+			if (n == max) {
+				unsigned long *nr;
+
+				max = max ? max * 2 : 64;
+				nr = krealloc_array(r, max, 2 * sizeof(*r), GFP_KERNEL);
+				if (!nr) {
+					ret = -ENOMEM;
+					break;
+				}
+				r = nr;
+			}
+			r[2 * n] = vma->vm_start;
+			r[2 * n + 1] = vma->vm_end;
+			n++;
+		}
+	}
+	mmap_read_unlock(mm);
+	for (i = 0; !ret && i < n; i++)
+		ret = vm_munmap(r[2 * i], r[2 * i + 1] - r[2 * i]);
+	kfree(r);
+	return ret;
+}
+
+static struct file *krgp_open_same(struct krgp_rs *rs, const char *path,
+				   int flags, const struct krg_gh_ident *id)
+{
+	struct krg_gh_ident now;
+	struct file *f;
+
+	f = filp_open(path, flags, 0);
+	if (IS_ERR(f)) {
+		snprintf(rs->job->why, KRGP_WHY_MAX, "%s cannot be opened on the target (%ld)",
+			 path, PTR_ERR(f));
+		return f;
+	}
+	krgp_ident(file_inode(f), &now);
+	if (now.ino != id->ino || now.generation != id->generation ||
+	    now.s_magic != id->s_magic ||
+	    (now.mode & S_IFMT) != (id->mode & S_IFMT) ||
+	    (S_ISCHR(id->mode) && now.rdev != id->rdev)) {
+		snprintf(rs->job->why, KRGP_WHY_MAX,
+			 "%s is not the same file on the target (no shared file system there?)",
+			 path);
+		fput(f);
+		return ERR_PTR(-ENOENT);
+	}
+	return f;
+}
+
+static int krgp_rs_vma(struct krgp_rs *rs, const struct krg_ghost_item *it)
+{
+	const struct krg_gh_vma *v = it->data;
+	unsigned long len, ret, flags;
+	struct krgp_rvma *rv;
+	struct file *f = NULL;
+	const char *path = NULL;
+	int err;
+
+	if (!PAGE_ALIGNED(v->start) || !PAGE_ALIGNED(v->end) || v->start >= v->end ||
+	    v->end > TASK_SIZE || v->start < rs->last_end || v->kind > KRG_GH_VMA_VDSO ||
+	    v->prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC) ||
+	    v->flags & ~(KRG_GH_VMA_SHARED | KRG_GH_VMA_GROWSDOWN |
+			 KRG_GH_VMA_LOCKED | KRG_GH_VMA_MAYWRITE) ||
+	    v->pgoff > (ULONG_MAX >> PAGE_SHIFT) - ((v->end - v->start) >> PAGE_SHIFT))
+		return bad(rs, "malformed mapping record");
+	if (v->kind == KRG_GH_VMA_FILE) {
+		path = krg_ghost_str(it->data, it->len, sizeof(*v));
+		if (!path)
+			return bad(rs, "malformed mapping path");
+	} else if (it->len != sizeof(*v)) {
+		return bad(rs, "malformed mapping record");
+	}
+	rs->last_end = v->end;
+	if (!rs->mm_cleared) {
+		err = krgp_mm_clear();
+		if (err)
+			return err;
+		rs->mm_cleared = true;
+	}
+	if (v->kind == KRG_GH_VMA_VDSO) {
+		unsigned long lo, hi;
+
+		krgp_vdso_range(current->mm, &lo, &hi);
+		if (v->start < lo || v->end > hi)
+			return bad(rs, "the vDSO is not where the process had it");
+		return 0;
+	}
+	len = v->end - v->start;
+	flags = MAP_FIXED;
+	if (v->flags & KRG_GH_VMA_GROWSDOWN)
+		flags |= MAP_GROWSDOWN;
+	if (v->flags & KRG_GH_VMA_LOCKED)
+		flags |= MAP_LOCKED;
+	switch (v->kind) {
+	case KRG_GH_VMA_ANON:
+		flags |= MAP_PRIVATE | MAP_ANONYMOUS;
+		break;
+	case KRG_GH_VMA_SHANON:
+		flags |= MAP_SHARED | MAP_ANONYMOUS;
+		break;
+	default:
+		flags |= v->flags & KRG_GH_VMA_SHARED ? MAP_SHARED : MAP_PRIVATE;
+		f = krgp_open_same(rs, path, (v->flags & KRG_GH_VMA_SHARED) &&
+				   (v->flags & KRG_GH_VMA_MAYWRITE) ? O_RDWR : O_RDONLY,
+				   &v->ident);
+		if (IS_ERR(f))
+			return PTR_ERR(f);
+		break;
+	}
+	ret = vm_mmap(f, v->start, len, v->prot, flags,
+		      f ? v->pgoff << PAGE_SHIFT : 0);
+	if (f)
+		fput(f);
+	if (IS_ERR_VALUE(ret) || ret != v->start) {
+		snprintf(rs->job->why, KRGP_WHY_MAX, "memory at %#llx cannot be mapped (%ld)",
+			 v->start, (long)ret);
+		return IS_ERR_VALUE(ret) ? (long)ret : -EADDRINUSE;
+	}
+	if (rs->nr_vmas == rs->max_vmas) {
+		unsigned int max = rs->max_vmas ? rs->max_vmas * 2 : 64;
+		void *n = krealloc_array(rs->vmas, max, sizeof(*rv), GFP_KERNEL);
+
+		if (!n)
+			return -ENOMEM;
+		rs->vmas = n;
+		rs->max_vmas = max;
+	}
+	rv = &rs->vmas[rs->nr_vmas++];
+	rv->start = v->start;
+	rv->end = v->end;
+	rv->writable = v->prot & PROT_WRITE;
+	rv->pages = v->kind != KRG_GH_VMA_FILE || !(v->flags & KRG_GH_VMA_SHARED);
+	return 0;
+}
+
+static int krgp_rs_pages(struct krgp_rs *rs, const struct krg_ghost_item *it)
+{
+	const struct krg_gh_pages *p = it->data;
+	unsigned long len;
+	struct krgp_rvma *rv = NULL;
+
+	if (!p->npages || p->npages > KRG_GHOST_REC_MAX / PAGE_SIZE ||
+	    it->len != sizeof(*p) + (size_t)p->npages * PAGE_SIZE ||
+	    !PAGE_ALIGNED(p->addr) || p->addr >= TASK_SIZE)
+		return bad(rs, "malformed memory record");
+	len = (unsigned long)p->npages * PAGE_SIZE;
+	for (; rs->cursor < rs->nr_vmas; rs->cursor++) {
+		rv = &rs->vmas[rs->cursor];
+		if (p->addr < rv->end)
+			break;
+	}
+	if (rs->cursor == rs->nr_vmas || p->addr < rv->start ||
+	    len > rv->end - p->addr || !rv->pages)
+		return bad(rs, "memory record outside the mappings");
+	if (rv->writable) {
+		if (copy_to_user((void __user *)p->addr, p + 1, len))
+			return bad(rs, "memory at %#llx cannot be written", p->addr);
+	} else if (access_process_vm(current, p->addr, (void *)(p + 1), len,
+				     FOLL_FORCE | FOLL_WRITE) != len) {
+		return bad(rs, "memory at %#llx cannot be written", p->addr);
+	}
+	rs->nr_pages += p->npages;
+	return 0;
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+static int krgp_files_clear(void)
+{
+	unsigned int fd = 0;
+	struct file *f;
+
+	for (;; fd++) {
+		rcu_read_lock();
+		f = task_lookup_next_fd_rcu(current, &fd);
+		rcu_read_unlock();
+		if (!f)
+			return 0;
+		close_fd(fd);
+	}
+}
+
+static int krgp_rs_file(struct krgp_rs *rs, const struct krg_ghost_item *it)
+{
+	const struct krg_gh_file *g = it->data;
+	const char *path = krg_ghost_str(it->data, it->len, sizeof(*g));
+	int flags, fd;
+	struct file *f;
+
+	if (!path || g->fd >= KRG_GH_FD_MAX || (int)g->fd < rs->next_fd ||
+	    g->kind > KRG_GH_FILE_CHR || g->cloexec > 1 || g->pos < 0)
+		return bad(rs, "malformed file record");
+	if (!rs->files_cleared) {
+		krgp_files_clear();
+		rs->files_cleared = true;
+	}
+	if (g->fd >= rlimit(RLIMIT_NOFILE))
+		return bad(rs, "fd %u is above its RLIMIT_NOFILE", g->fd);
+	flags = g->flags & VALID_OPEN_FLAGS &
+		~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC);
+	if (g->kind == KRG_GH_FILE_DIR)
+		flags |= O_DIRECTORY;
+	f = krgp_open_same(rs, path, flags, &g->ident);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	if (g->kind != KRG_GH_FILE_CHR && g->pos &&
+	    vfs_llseek(f, g->pos, SEEK_SET) != g->pos) {
+		fput(f);
+		return bad(rs, "%s cannot be positioned at %lld", path, g->pos);
+	}
+	for (;;) {
+		fd = get_unused_fd_flags(g->cloexec ? O_CLOEXEC : 0);
+		if (fd < 0 || fd == g->fd)
+			break;
+		if (fd > (int)g->fd) {
+			put_unused_fd(fd);
+			fd = -EBADF;
+			break;
+		}
+		if (rs->nr_holes == rs->max_holes) {
+			unsigned int max = rs->max_holes ? rs->max_holes * 2 : 16;
+			int *n = krealloc_array(rs->holes, max, sizeof(int), GFP_KERNEL);
+
+			if (!n) {
+				put_unused_fd(fd);
+				fd = -ENOMEM;
+				break;
+			}
+			rs->holes = n;
+			rs->max_holes = max;
+		}
+		rs->holes[rs->nr_holes++] = fd;
+	}
+	if (fd < 0) {
+		fput(f);
+		return fd;
+	}
+	fd_install(fd, f);
+	rs->next_fd = fd + 1;
+	return 0;
+}
+
+/* ---- the rest, at END ----------------------------------------------------- */
+
+static void krgp_set_pwd(const struct path *p)
+{
+	struct fs_struct *fs = current->fs;
+	struct path old;
+
+	path_get(p);
+	spin_lock(&fs->lock);
+	write_seqcount_begin(&fs->seq);
+	old = fs->pwd;
+	fs->pwd = *p;
+	write_seqcount_end(&fs->seq);
+	spin_unlock(&fs->lock);
+	path_put(&old);
+}
+
+static int krgp_rs_mm_fields(struct krgp_rs *rs)
+{
+	struct mm_struct *mm = current->mm;
+	const struct krg_gh_mm *g = &rs->mm;
+	struct file *exe = NULL, *old;
+
+	if (rs->exe[0]) {
+		exe = krgp_open_same(rs, rs->exe, O_RDONLY, &g->exe);
+		if (IS_ERR(exe))
+			return PTR_ERR(exe);
+	}
+	if (mmap_write_lock_killable(mm)) {
+		if (exe)
+			fput(exe);
+		return -EINTR;
+	}
+	spin_lock(&mm->arg_lock);
+	mm->start_code = g->start_code;
+	mm->end_code = g->end_code;
+	mm->start_data = g->start_data;
+	mm->end_data = g->end_data;
+	mm->start_brk = g->start_brk;
+	mm->brk = g->brk;
+	mm->start_stack = g->start_stack;
+	mm->arg_start = g->arg_start;
+	mm->arg_end = g->arg_end;
+	mm->env_start = g->env_start;
+	mm->env_end = g->env_end;
+	spin_unlock(&mm->arg_lock);
+	memcpy(mm->saved_auxv, g->auxv, sizeof(mm->saved_auxv));
+	if (exe && !exe_file_deny_write_access(exe)) {
+		old = rcu_dereference_protected(mm->exe_file, true);
+		rcu_assign_pointer(mm->exe_file, exe);
+		exe = NULL;
+		if (old) {
+			exe_file_allow_write_access(old);
+			fput(old);
+		}
+	}
+	mmap_write_unlock(mm);
+	if (exe)
+		fput(exe);
+	return 0;
+}
+
+static int krgp_rs_limits(struct krgp_rs *rs, const struct krg_ghost_item *it)
+{
+	const struct krg_gh_rlimits *g = it->data;
+	int i;
+
+	for (i = 0; i < KRG_GH_NR_RLIMITS && i < RLIM_NLIMITS; i++)
+		if (g->lim[i][0] > g->lim[i][1])
+			return bad(rs, "malformed resource limits");
+	task_lock(current->group_leader);
+	for (i = 0; i < KRG_GH_NR_RLIMITS && i < RLIM_NLIMITS; i++) {
+		current->signal->rlim[i].rlim_cur = g->lim[i][0];
+		current->signal->rlim[i].rlim_max = g->lim[i][1];
+	}
+	task_unlock(current->group_leader);
+	return 0;
+}
+
+static int krgp_rs_task_apply(struct krgp_rs *rs)
+{
+	const struct krg_gh_task *g = &rs->job->task;
+	struct task_struct *t = current;
+	struct sched_attr attr = {
+		.size = sizeof(attr),
+		.sched_policy = g->policy,
+		.sched_priority = g->rt_priority,
+		.sched_nice = g->nice,
+	};
+	struct krg_caps caps = {
+		.effective = g->krg_caps[0], .permitted = g->krg_caps[1],
+		.inheritable_effective = g->krg_caps[2],
+		.inheritable_permitted = g->krg_caps[3],
+	};
+	int dump = (g->flags & KRG_GH_TASK_DUMPABLE_MASK) >> KRG_GH_TASK_DUMPABLE_SHIFT;
+
+	if ((g->rseq && g->rseq_len != sizeof(struct rseq)) || g->nice < MIN_NICE || g->nice > MAX_NICE || dump > SUID_DUMP_ROOT ||
+	    g->pdeath_signal > _NSIG || g->oom_score_adj < OOM_SCORE_ADJ_MIN ||
+	    g->oom_score_adj > OOM_SCORE_ADJ_MAX || krgp_caps_check(&caps))
+		return bad(rs, "malformed task record");
+	if (sched_setattr_nocheck(t, &attr))
+		set_user_nice(t, g->nice);
+	t->personality = g->personality;
+	t->pdeath_signal = g->pdeath_signal;
+	if (g->flags & KRG_GH_TASK_NO_NEW_PRIVS)
+		task_set_no_new_privs(t);
+	t->signal->is_child_subreaper = !!(g->flags & KRG_GH_TASK_SUBREAPER);
+	if (g->flags & KRG_GH_TASK_SUBREAPER)
+		t->signal->has_child_subreaper = 1;
+	set_mask_bits(&t->mm->flags, MMF_DUMPABLE_MASK, dump);
+	t->signal->oom_score_adj = g->oom_score_adj;
+	t->robust_list = (void __user *)(unsigned long)g->robust_list;
+	t->clear_child_tid = (void __user *)(unsigned long)g->clear_child_tid;
+#ifdef CONFIG_RSEQ
+	t->rseq = (void __user *)(unsigned long)g->rseq;
+	t->rseq_sig = g->rseq_sig;
+	if (t->rseq)
+		rseq_set_notify_resume(t);
+#endif
+	task_lock(t);
+	strscpy_pad(t->comm, g->comm, sizeof(t->comm));
+	task_unlock(t);
+	krgp_caps_set_local(current, &caps);
+	return 0;
+}
+
+static int krgp_rs_signals_apply(struct krgp_rs *rs)
+{
+	const struct krg_gh_signals *g = rs->sig;
+	const struct krg_gh_sigqueued *q = (const void *)(g + 1);
+	struct sighand_struct *sh = current->sighand;
+	sigset_t blocked;
+	u32 i;
+
+	for (i = 0; i < KRG_GH_NSIG; i++)
+		if (g->action[i].handler >= TASK_SIZE && g->action[i].handler > 1)
+			return bad(rs, "malformed signal handler");
+	for (i = 0; i < g->nr_queued; i++)
+		if (!valid_signal(q[i].sig) || !q[i].sig || q[i].shared > 1)
+			return bad(rs, "malformed pending signal");
+	spin_lock_irq(&sh->siglock);
+	for (i = 0; i < KRG_GH_NSIG; i++) {
+		struct k_sigaction *ka = &sh->action[i];
+
+		if (i + 1 == SIGKILL || i + 1 == SIGSTOP)
+			continue;
+		ka->sa.sa_handler = (__sighandler_t)(unsigned long)g->action[i].handler;
+		ka->sa.sa_flags = g->action[i].flags;
+		ka->sa.sa_restorer = (__sigrestore_t)(unsigned long)g->action[i].restorer;
+		ka->sa.sa_mask.sig[0] = g->action[i].mask;
+		sigdelsetmask(&ka->sa.sa_mask, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	}
+	current->sas_ss_sp = g->sas_ss_sp;
+	current->sas_ss_size = g->sas_ss_size;
+	current->sas_ss_flags = g->sas_ss_flags;
+	spin_unlock_irq(&sh->siglock);
+	clear_restore_sigmask();
+	blocked.sig[0] = g->blocked;
+	sigdelsetmask(&blocked, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	sigprocmask(SIG_SETMASK, &blocked, NULL);
+	for (i = 0; i < g->nr_queued; i++) {
+		kernel_siginfo_t info;
+
+		memcpy(&info, q[i].info, sizeof(info));
+		info.si_signo = q[i].sig;
+		send_sig_info(q[i].sig, &info, current);
+	}
+	return 0;
+}
+
+static int krgp_rs_creds_apply(struct krgp_rs *rs)
+{
+	const struct krg_gh_creds *g = rs->creds;
+	const u32 *gids = (const void *)(g + 1);
+	struct group_info *gi;
+	struct cred *new;
+	kuid_t uid[4];
+	kgid_t gid[4];
+	u32 i;
+
+	uid[0] = make_kuid(&init_user_ns, g->uid);
+	uid[1] = make_kuid(&init_user_ns, g->euid);
+	uid[2] = make_kuid(&init_user_ns, g->suid);
+	uid[3] = make_kuid(&init_user_ns, g->fsuid);
+	gid[0] = make_kgid(&init_user_ns, g->gid);
+	gid[1] = make_kgid(&init_user_ns, g->egid);
+	gid[2] = make_kgid(&init_user_ns, g->sgid);
+	gid[3] = make_kgid(&init_user_ns, g->fsgid);
+	for (i = 0; i < 4; i++)
+		if (!uid_valid(uid[i]) || !gid_valid(gid[i]))
+			return bad(rs, "malformed credentials");
+	gi = groups_alloc(g->ngroups);
+	if (!gi)
+		return -ENOMEM;
+	for (i = 0; i < g->ngroups; i++) {
+		gi->gid[i] = make_kgid(&init_user_ns, gids[i]);
+		if (!gid_valid(gi->gid[i])) {
+			put_group_info(gi);
+			return bad(rs, "malformed credentials");
+		}
+	}
+	groups_sort(gi);
+	new = prepare_creds();
+	if (!new) {
+		put_group_info(gi);
+		return -ENOMEM;
+	}
+	new->uid = uid[0];
+	new->euid = uid[1];
+	new->suid = uid[2];
+	new->fsuid = uid[3];
+	new->gid = gid[0];
+	new->egid = gid[1];
+	new->sgid = gid[2];
+	new->fsgid = gid[3];
+	new->securebits = g->securebits;
+	memcpy(&new->cap_inheritable, &g->cap_inheritable, sizeof(u64));
+	memcpy(&new->cap_permitted, &g->cap_permitted, sizeof(u64));
+	memcpy(&new->cap_effective, &g->cap_effective, sizeof(u64));
+	memcpy(&new->cap_bset, &g->cap_bset, sizeof(u64));
+	memcpy(&new->cap_ambient, &g->cap_ambient, sizeof(u64));
+	set_groups(new, gi);
+	put_group_info(gi);
+	commit_creds(new);
+	return 0;
+}
+
+static int krgp_rs_end(struct krgp_rs *rs)
+{
+	struct path pwd;
+	int ret;
+	unsigned int i;
+
+	if (!rs->have_task || !rs->have_mm || !rs->have_fs || !rs->creds ||
+	    !rs->sig || !rs->job->regs || !rs->job->fpu)
+		return bad(rs, "the stream lacks a record");
+	if (!rs->mm_cleared) {
+		ret = krgp_mm_clear();
+		if (ret)
+			return ret;
+		rs->mm_cleared = true;
+	}
+	if (!rs->files_cleared) {
+		krgp_files_clear();
+		rs->files_cleared = true;
+	}
+	for (i = 0; i < rs->nr_holes; i++)
+		put_unused_fd(rs->holes[i]);
+	rs->nr_holes = 0;
+	ret = krgp_rs_mm_fields(rs);
+	if (ret)
+		return ret;
+	ret = kern_path(rs->cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &pwd);
+	if (ret)
+		return bad(rs, "its working directory %s does not exist on the target", rs->cwd);
+	krgp_set_pwd(&pwd);
+	path_put(&pwd);
+	current->fs->umask = rs->umask & 0777;
+	ret = krgp_rs_task_apply(rs);
+	if (!ret)
+		ret = krgp_rs_signals_apply(rs);
+	if (!ret)
+		ret = krgp_rs_creds_apply(rs);
+	return ret;
+}
+
+/* ---- one record ------------------------------------------------------------ */
+
+static int krgp_rs_record(struct krgp_rs *rs, const struct krg_ghost_item *it)
+{
+	struct krgp_restore_job *job = rs->job;
+	bool repeat = it->type == KRG_GH_VMA || it->type == KRG_GH_FILE ||
+		      it->type == KRG_GH_PAGES;
+
+	if (rs->ended || it->type < rs->last_type ||
+	    (it->type == rs->last_type && !repeat))
+		return bad(rs, "record %u out of order", it->type);
+	rs->last_type = it->type;
+	rs->nr_records++;
+
+	switch (it->type) {
+	case KRG_GH_TASK:
+		if (it->len != sizeof(job->task))
+			return bad(rs, "malformed task record");
+		memcpy(&job->task, it->data, sizeof(job->task));
+		if (job->task.pid != job->pid ||
+		    task_tgid_nr_ns(current, task_active_pid_ns(current)) != job->pid)
+			return bad(rs, "the stream is not for PID %d", job->pid);
+		job->task.comm[15] = 0;
+		rs->have_task = true;
+		return 0;
+	case KRG_GH_CREDS: {
+		const struct krg_gh_creds *g = it->data;
+
+		if (g->ngroups > KRG_GH_GROUPS_MAX ||
+		    it->len != sizeof(*g) + g->ngroups * sizeof(u32))
+			return bad(rs, "malformed credentials");
+		rs->creds = kvmalloc(it->len, GFP_KERNEL);
+		if (rs->creds)
+			memcpy(rs->creds, it->data, it->len);
+		return rs->creds ? 0 : -ENOMEM;
+	}
+	case KRG_GH_REGS:
+		if (it->len != sizeof(struct user_regs_struct))
+			return bad(rs, "malformed registers");
+		job->regs = kmemdup(it->data, it->len, GFP_KERNEL);
+		job->regs_len = it->len;
+		if (!job->regs)
+			return -ENOMEM;
+		job->ax = ((struct user_regs_struct *)job->regs)->ax;
+		return 0;
+	case KRG_GH_FPU:
+		if (it->len != krgp_xstate_size())
+			return bad(rs, "FPU state of another size (different CPUs?)");
+		job->fpu = kmemdup(it->data, it->len, GFP_KERNEL);
+		job->fpu_len = it->len;
+		return job->fpu ? 0 : -ENOMEM;
+	case KRG_GH_SIGNALS: {
+		const struct krg_gh_signals *g = it->data;
+
+		if (g->nr_queued > KRG_GH_SIGQUEUE_MAX ||
+		    it->len != sizeof(*g) + g->nr_queued * sizeof(struct krg_gh_sigqueued))
+			return bad(rs, "malformed signal record");
+		rs->sig = kvmalloc(it->len, GFP_KERNEL);
+		if (rs->sig)
+			memcpy(rs->sig, it->data, it->len);
+		return rs->sig ? 0 : -ENOMEM;
+	}
+	case KRG_GH_RLIMITS:
+		if (it->len != sizeof(struct krg_gh_rlimits))
+			return bad(rs, "malformed resource limits");
+		return krgp_rs_limits(rs, it);
+	case KRG_GH_FS: {
+		const struct krg_gh_fs *g = it->data;
+		const char *p = krg_ghost_str(it->data, it->len, sizeof(*g));
+
+		if (!p || p[0] != '/')
+			return bad(rs, "malformed working directory");
+		rs->umask = g->umask;
+		rs->cwd = kstrdup(p, GFP_KERNEL);
+		rs->have_fs = true;
+		return rs->cwd ? 0 : -ENOMEM;
+	}
+	case KRG_GH_MM: {
+		const char *p = krg_ghost_str(it->data, it->len, sizeof(rs->mm));
+
+		if (!p)
+			return bad(rs, "malformed memory layout");
+		memcpy(&rs->mm, it->data, sizeof(rs->mm));
+		if (rs->mm.vdso_base != job->vdso_base)
+			return bad(rs, "malformed memory layout");
+		rs->exe = kstrdup(p, GFP_KERNEL);
+		rs->have_mm = true;
+		return rs->exe ? 0 : -ENOMEM;
+	}
+	case KRG_GH_VMA:
+		return krgp_rs_vma(rs, it);
+	case KRG_GH_FILE:
+		return krgp_rs_file(rs, it);
+	case KRG_GH_PAGES:
+		return krgp_rs_pages(rs, it);
+	case KRG_GH_END: {
+		const struct krg_gh_end *e = it->data;
+
+		if (it->len != sizeof(*e) || e->nr_records != rs->nr_records - 1 ||
+		    e->nr_pages != rs->nr_pages)
+			return bad(rs, "the stream is truncated");
+		rs->ended = true;
+		return krgp_rs_end(rs);
+	}
+	}
+	return bad(rs, "unknown record %u", it->type);
+}
+
+/* The next chunk of job, waiting for it; NULL with *err when none comes. */
+static void *krgp_next_chunk(struct krgp_restore_job *job, const void **data,
+			     size_t *len, int *err)
+{
+	struct krgp_chunk *ch = NULL;
+	long left;
+
+	left = wait_event_killable_timeout(job->wq, ({
+		bool ok;
+		spin_lock(&job->lock);
+		ok = job->state == KRGP_JOB_FAILED || !list_empty(&job->chunks);
+		spin_unlock(&job->lock);
+		ok; }), msecs_to_jiffies(KRGP_MIG_STEP_MS));
+	spin_lock(&job->lock);
+	if (job->state == KRGP_JOB_FAILED) {
+		*err = job->error ?: -EIO;
+	} else if (left <= 0) {
+		*err = left ? -EINTR : -ETIMEDOUT;
+	} else {
+		ch = list_first_entry(&job->chunks, struct krgp_chunk, list);
+		list_del(&ch->list);
+		job->nr_chunks--;
+	}
+	spin_unlock(&job->lock);
+	if (!ch)
+		return NULL;
+	wake_up_all(&job->wq);		/* room for the source */
+	*data = ch->data;
+	*len = ch->len;
+	return ch;
+}
+
+int krgp_restore_apply(struct krgp_restore_job *job)
+{
+	struct krgp_rs *rs;
+	int ret = 0;
+	long left;
+
+	rs = kzalloc(sizeof(*rs), GFP_KERNEL);
+	if (!rs)
+		return -ENOMEM;
+	rs->job = job;
+	while (!ret && !rs->ended) {
+		struct krg_ghost_item it;
+		const void *data;
+		size_t len, off = 0;
+		void *ch = krgp_next_chunk(job, &data, &len, &ret);
+
+		if (!ch)
+			break;
+		if (!rs->hdr_seen) {
+			const struct krg_ghost_hdr *h = data;
+
+			if (len < ALIGN(sizeof(*h), KRG_GHOST_ALIGN))
+				ret = bad(rs, "the stream has no header");
+			else
+				ret = krg_ghost_check_hdr(h, krgp_xstate_size());
+			if (ret && !job->why[0])
+				snprintf(job->why, KRGP_WHY_MAX, ret == -EPROTO ?
+					 "ghost stream of another version" :
+					 "malformed ghost stream header");
+			off = ALIGN(sizeof(*h), KRG_GHOST_ALIGN);
+			rs->hdr_seen = true;
+		}
+		while (!ret) {
+			int r = krg_ghost_next(data, len, &off, &it);
+
+			if (r < 0)
+				ret = bad(rs, "malformed record framing");
+			if (r <= 0)
+				break;
+			ret = krgp_rs_record(rs, &it);
+		}
+		if (!ret && !rs->ended && off != len)
+			ret = -EINVAL;
+		kvfree(ch);
+		cond_resched();
+	}
+	if (!ret && !rs->ended)
+		ret = -EIO;
+	for (; rs->nr_holes; rs->nr_holes--)
+		put_unused_fd(rs->holes[rs->nr_holes - 1]);
+	kfree(rs->holes);
+	kfree(rs->vmas);
+	kfree(rs->exe);
+	kfree(rs->cwd);
+	kvfree(rs->creds);
+	kvfree(rs->sig);
+	if (!ret) {
+		/* Parked: the source's GO sets the registers and wakes us. */
+		spin_lock(&job->lock);
+		if (job->state == KRGP_JOB_RESTORING)
+			job->state = KRGP_JOB_PARKED;
+		spin_unlock(&job->lock);
+		wake_up_all(&job->wq);
+		left = wait_event_timeout(job->wq,
+					  READ_ONCE(job->state) == KRGP_JOB_RUNNING ||
+					  READ_ONCE(job->state) == KRGP_JOB_FAILED,
+					  msecs_to_jiffies(KRGP_MIG_STEP_MS));
+		if (READ_ONCE(job->state) != KRGP_JOB_RUNNING)
+			ret = left ? (job->error ?: -EIO) : -ETIMEDOUT;
+	}
+	if (ret && !job->error)
+		job->error = ret;
+	job->mm_cleared = rs->mm_cleared;
+	kfree(rs);
+	return ret;
+}
