@@ -148,12 +148,14 @@ dkms-uninstall:
 
 # The user-space half of a node: krgadm, krgd and krginit (administration,
 # sbin), krg (users, bin; setuid root: joining the cluster's PID namespace
-# needs CAP_SYS_ADMIN, and krg drops it for everything else), man pages,
+# needs CAP_SYS_ADMIN, and krg drops it for everything else) with migrate, a
+# link to it (Kerrighed's "migrate PID NODE"), man pages,
 # bash completion and the systemd unit, which runs $(PREFIX)/sbin/krgadm.
 PREFIX ?= /usr
 SYSTEMD_UNIT_DIR ?= /lib/systemd/system
 INSTALL_FILES := $(PREFIX)/sbin/krgadm $(PREFIX)/sbin/krgd $(PREFIX)/sbin/krginit \
-	$(PREFIX)/bin/krg $(PREFIX)/share/man/man1/krg.1 $(PREFIX)/share/man/man5/kerrighed-cluster.conf.5 \
+	$(PREFIX)/bin/krg $(PREFIX)/bin/migrate $(PREFIX)/share/man/man1/krg.1 \
+	$(PREFIX)/share/man/man1/migrate.1 $(PREFIX)/share/man/man5/kerrighed-cluster.conf.5 \
 	$(PREFIX)/share/man/man8/krgadm.8 $(PREFIX)/share/man/man8/krgd.8 \
 	$(PREFIX)/share/bash-completion/completions/krgadm \
 	$(PREFIX)/share/bash-completion/completions/krg $(SYSTEMD_UNIT_DIR)/kerrighed.service
@@ -165,7 +167,8 @@ install: tools
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(SYSTEMD_UNIT_DIR)
 	install -m 0755 $(BINDIR)/krgadm $(BINDIR)/krgd $(BINDIR)/krginit $(DESTDIR)$(PREFIX)/sbin/
 	install -m 4755 $(BINDIR)/krg $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 tools/man/krg.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	ln -sf krg $(DESTDIR)$(PREFIX)/bin/migrate
+	install -m 0644 tools/man/krg.1 tools/man/migrate.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 tools/man/kerrighed-cluster.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 tools/man/krgadm.8 tools/man/krgd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 tools/completion/krgadm tools/completion/krg \
