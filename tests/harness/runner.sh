@@ -42,7 +42,7 @@ has() {
 	if grep -qE "$2" "$work/out"; then tap_ok "$1"; else tap_fail "$1"; log "no /$2/"; fi
 }
 
-tap_plan 29
+tap_plan 31
 
 # hostmix: pass.sh pass; skip.sh skip; tap.sh ok/not ok/skip; slow.sh timeout;
 # planned.sh 1 of 3 planned; harness_fixture pass/fail/skip.
@@ -91,6 +91,23 @@ if [ "$(grep -E '^krgfix (up|down)' "$FAKE_STATE/calls" | sed 's/ *$//' | uniq |
 else
 	sed 's/^/#   /' "$FAKE_STATE/calls" "$work/out"
 	tap_fail "one cluster after the other, results named by cluster"
+fi
+
+# shared_fs=1: the cluster gets "vcluster shared-fs" once, before the first
+# suite that asks (clustershared checks it has it), not before the others.
+: >"$FAKE_STATE/calls"
+expect_run "shared_fs=1: the suite runs with the shared file system" 0 "3 passed, 0 failed, 0 skipped" clustershared
+# With a suite before it in the same cluster: that one runs without it.
+: >"$FAKE_STATE/calls"
+runner clusterenv clustershared >"$work/out" 2>&1
+first_exec=$(grep -n '^krgfix exec' "$FAKE_STATE/calls" | head -n 1 | cut -d: -f1)
+sfs=$(grep -n '^krgfix shared-fs' "$FAKE_STATE/calls" | cut -d: -f1)
+if [ "$(wc -w <<<"$sfs")" = 1 ] && [ -n "$first_exec" ] && [ "$first_exec" -lt "$sfs" ] &&
+	grep -qE '^ok [0-9]+ clustershared:sfs.sh' "$work/out"; then
+	tap_ok "shared-fs asked once, when the first suite that needs it comes"
+else
+	sed 's/^/#   /' "$FAKE_STATE/calls" "$work/out"
+	tap_fail "shared-fs asked once, when the first suite that needs it comes"
 fi
 
 # --reuse: an old BUG line from before the run is not this run's failure,
