@@ -82,6 +82,31 @@ tap_exit() {
 	exit "$KSFT_PASS"
 }
 
+# --- netlink requests that must be refused ----------------------------------
+
+# nl_refusals NODE CLIENT MSG_ERRNOS: "WANT REQUEST..." lines on stdin (empty
+# lines skipped); each "CLIENT raw REQUEST..." run in NODE (a client that
+# prints "error=ENAME errno=N msg=TEXT" on a refusal, as
+# tests/proc/proc_nl.py does) must fail with an errno matching WANT (ERE),
+# and with a non-empty extack message when that errno matches MSG_ERRNOS
+# (ERE).  Logs every request that does not; fails if one did not.
+nl_refusals() {
+	local node=$1 client=$2 with_msg=$3 bad=0 want req out e
+	while read -r want req; do
+		[ -n "$want" ] || continue
+		out=$(nexec "$node" --timeout 30 -- $client raw $req 2>&1 | tr '\n' ' ')
+		e=$(sed -n 's/^error=\([A-Z]*\) .*/\1/p' <<<"$out")
+		if ! [[ $e =~ ^($want)$ ]]; then
+			log "raw $req: '$out' (want $want)"
+			bad=1
+		elif [[ $e =~ ^($with_msg)$ ]] && ! grep -q 'msg=.' <<<"$out"; then
+			log "raw $req: $out: no extack message"
+			bad=1
+		fi
+	done
+	return $bad
+}
+
 # --- the project's modules ----------------------------------------------
 
 # krg_modules: every module of the project, one name a line, discovered from

@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers for the migration suite (host side).  Source after tests/lib/krg.sh.
+#
+# The cluster is tests/proc's (lib.sh: formed with krg_proc, reused when
+# whole, the test user krguser); inside the nodes node_lib.sh adds what
+# migration needs.  The programs write their output and reports into a
+# folder of the shared file system, which the scripts read on node 1 from
+# the NFS server's own copy (no client cache in between): a program
+# flushes each line it writes (mig_util.h), a report is renamed into place.
+
+. "$KRG_TOP/tests/proc/lib.sh"
+
+MD=/krg/tests/mig			# this folder inside the nodes
+NODE_LIB=$MD/node_lib.sh		# "on N SCRIPT" sources it (and tests/proc's)
+SFS=/krg/tools/vcluster/shared-fs
+SRV=/srv/cluster			# node 1 serves /cluster from there (shared-fs)
+
+# mig_setup MIN_NODES: as proc_setup, then the cluster formed with krg_proc
+# and its environment on every node sees the shared file system at
+# /cluster; D is a fresh folder there (mode 1777) for this script.  At exit:
+# the script's cleanup_more (if any), no cluster process left, D removed.
+mig_setup() {
+	proc_setup "$1"
+	trap mig_exit EXIT
+	D=/cluster/mig.$(basename "$0" .sh).$$
+	sfs_mounted || { log "no shared file system: vcluster shared-fs"; vc shared-fs >/dev/null && sfs_mounted; } ||
+		die "no shared file system at /cluster on every node (settings: shared_fs=1)"
+	proc_form || die "cluster with krg_proc did not form"
+	if ! env_sees_sfs; then
+		# The environment's mount namespace was made before /cluster was mounted.
+		log "a cluster environment does not see /cluster: forming the cluster again"
+		krgadm_reset
+		proc_form && env_sees_sfs || die "the cluster environment does not see /cluster"
+	fi
+	nexec 1 --timeout 30 -- sh -c "mkdir -p $D && chmod 1777 $D" || die "cannot make $D"
+}
+mig_exit() {
+	proc_exit
+	[ -n "${D:-}" ] && nexec 1 --timeout 30 -- rm -rf "$D" >/dev/null 2>&1
+	return 0
+}
+
+sfs_mounted() {
+	local n
+	for n in $(all_nodes); do nexec "$n" --timeout 30 -- "$SFS" check /cluster || return 1; done
+}
+env_sees_sfs() {
+	local n
+	for n in $(all_nodes); do
+		[ "$(nexec "$n" --timeout 30 -- krg run -- findmnt -n -o FSTYPE -T /cluster)" = nfs4 ] ||
+			return 1
+	done
+}
+
+# sfs_read PATH: the file PATH of /cluster as the NFS server has it.
+sfs_read() { nexec 1 --timeout 30 -- cat "$SRV/${1#/cluster/}" 2>/dev/null; }
+
+# start N [-u] NAME CMD...: CMD as a cluster process of node N (as krguser
+# with -u), stdin /dev/null, stdout and stderr appended to $D/NAME.out
+# (nothing that could not move); prints its PID.
+start() {
+	local n=$1 u=
+	shift
+	[ "$1" = -u ] && { u=-u; shift; }
+	local name=$1
+	shift
+	on "$n" '_o=$1; shift; pstart '"$u"' -o "$_o" "$@"' "$D/$name.out" "$@"
+}
+# out_of NAME: the lines of $D/NAME.out.
+out_of() { sfs_read "$D/$1.out"; }
+# has_out NAME PATTERN: a line of $D/NAME.out matches PATTERN (ERE).
+has_out() { out_of "$1" | grep -Eq "$2"; }
+
+# migrate FROM PID NODE [user]: "krg migrate PID NODE" run on node FROM
+# (as root, or as krguser); sets mig_rc, mig_out (what it printed),
+# mig_ms (how long the exec took).
+migrate() {
+	local from=$1 pid=$2 to=$3 t0
+	t0=$(now_ms)
+	if [ "${4:-}" = user ]; then
+		mig_out=$(on "$from" --timeout 60 'as_user "$KRG" migrate "$1" "$2"' "$pid" "$to" 2>&1)
+	else
+		mig_out=$(on "$from" --timeout 60 '"$KRG" migrate "$1" "$2"' "$pid" "$to" 2>&1)
+	fi
+	mig_rc=$?
+	mig_ms=$(($(now_ms) - t0))
+	log "node$from: krg migrate $pid $to: exit $mig_rc in $mig_ms ms: $(tr '\n' ';' <<<"$mig_out")"
+}
+# migrated FROM PID NODE: migrate, which must succeed quietly.
+migrated() {
+	migrate "$@"
+	[ "$mig_rc" = 0 ] && ! grep -q '^Error' <<<"$mig_out"
+}
+# refused PID NODE REGEX [FROM [user]]: krg migrate (from node FROM, default
+# 1) exits 1 with one line "Error: <reason>." whose reason matches REGEX
+# (ERE, any case).
+refused() {
+	migrate "${4:-1}" "$1" "$2" "${5:-}"
+	[ "$mig_rc" = 1 ] && grep -qE '^Error: .+\.$' <<<"$mig_out" &&
+		grep -iqE "^Error: .*($3)" <<<"$mig_out" && return 0
+	log "wanted exit 1 and 'Error: ...' naming /$3/"
+	return 1
+}
+
+# node_of PID: the node PID runs on, as node 1's PS dump says.
+node_of() { ps_lines 1 | grep "^pid=$1 " | tr ' ' '\n' | sed -n 's/^node=//p'; }
+# ps_node PID [N]: the NODE column "krg -j ps" on node N (default 1) gives PID.
+ps_node() {
+	nexec "${2:-1}" --timeout 30 -- krg -j ps | python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["processes"]:
+    if int(p["pid"]) == int(sys.argv[1]):
+        print(p["node"])' "$1"
+}
+# runs_on PID N: node N's environment has PID (its own view of its
+# processes) and krg_proc's PS dump and krg ps say N.
+runs_on() {
+	local pid=$1 n=$2 a b
+	a=$(node_of "$pid") b=$(ps_node "$pid" "$n")
+	if [ "$a" = "$n" ] && [ "$b" = "$n" ] && on "$n" 'has_pid "$1"' "$pid" >/dev/null; then
+		return 0
+	fi
+	log "PID $pid: PS dump says node '$a', krg ps on node$n '$b', node$n's own view: $(on "$n" \
+		'has_pid "$1" || echo absent' "$pid")"
+	return 1
+}
+
+# sig SIG PID...: SIG (a name: USR1, RTMIN+1, ...) to every PID, from
+# inside node 1's environment (tests/proc's proc_sig); fails unless every
+# kill() returned 0.
+sig() {
+	local s=$1 p ops=() out
+	shift
+	for p; do ops+=(kill "$p" "$s"); done
+	out=$(nexec 1 --timeout 30 -- krg run -- "$PD/proc_sig" "${ops[@]}" 2>&1)
+	[ "$(grep -c ' rc=0$' <<<"$out")" = $# ] && return 0
+	log "kill -$s $*: $(tr '\n' ';' <<<"$out")"
+	return 1
+}
+# boot_id N: node N's boot id (what a program that runs there reads).
+boot_id() { nexec "$1" --timeout 20 -- cat /proc/sys/kernel/random/boot_id; }
