@@ -58,17 +58,18 @@ env_sees_sfs() {
 sfs_read() { nexec 1 --timeout 30 -- cat "$SRV/${1#/cluster/}" 2>/dev/null; }
 
 # start N [-u] NAME CMD...: CMD as a cluster process of node N (as krguser
-# with -u), stdin /dev/null, stdout and stderr appended to $D/NAME.out
-# (nothing that could not move); prints its PID.
+# with -u), stdin /dev/null, stdout and stderr appended to $D/NAME.stdout
+# (nothing that could not move), its MIG_LOG (mig_util.h) $D/NAME.out;
+# prints its PID.
 start() {
 	local n=$1 u=
 	shift
 	[ "$1" = -u ] && { u=-u; shift; }
 	local name=$1
 	shift
-	on "$n" '_o=$1; shift; pstart '"$u"' -o "$_o" "$@"' "$D/$name.out" "$@"
+	on "$n" '_o=$1; shift; pstart '"$u"' -o "$_o.stdout" env MIG_LOG="$_o.out" "$@"' "$D/$name" "$@"
 }
-# out_of NAME: the lines of $D/NAME.out.
+# out_of NAME: the lines of $D/NAME.out (what the program said).
 out_of() { sfs_read "$D/$1.out"; }
 # has_out NAME PATTERN: a line of $D/NAME.out matches PATTERN (ERE).
 has_out() { out_of "$1" | grep -Eq "$2"; }

@@ -21,8 +21,8 @@
  *   --child       a child (pause(), killed when its parent dies)
  *   --exit N      pause/sigsuspend: exit with status N after the first return
  *
- * One line on stdout per event (realtime clock, so that a process that went
- * away and came back measures on one node):
+ * One line of output (mig_say) per event (times on the realtime clock, so
+ * that a process that went away and came back measures on one node):
  *   ready pid=P node=NODE mode=MODE
  *   blocked MODE [ms=MS]
  *   first rc=R errno=E elapsed_ms=T [rem_ms=R]            (nanosleep, futex)

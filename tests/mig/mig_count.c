@@ -7,12 +7,12 @@
  *   mig_count recv SIG
  *       Takes signal SIG (a number) with an SA_SIGINFO handler that marks
  *       its value (1 .. 2^20-1) in a set, counting duplicates and values
- *       out of range.  Waits in pause().  SIGUSR2 prints
+ *       out of range.  Waits in sigsuspend().  SIGUSR2 says (mig_say)
  *         count n=N dups=D bad=B node=NODE
  *         values RANGES
  *   mig_count send PID SIG FIRST INTERVAL_MS
  *       sigqueue(PID, SIG, v) for v = FIRST, FIRST + 1, ... one every
- *       INTERVAL_MS until SIGTERM, then prints
+ *       INTERVAL_MS until SIGTERM, then says
  *         sent n=N ok=K failed=F errnos=E,...
  *         ok RANGES
  * RANGES: "a-b,c,..." ("-": none).  The test compares the receiver's

@@ -2,19 +2,20 @@
 /*
  * mig_family: a parent that stays and a child that migrates (mig_wait.sh).
  *
- *   mig_family CHILD_OUT
+ *   mig_family CHILD_LOG
  *
  * The parent forks the child and waits for it (waitpid, restarted after its
  * SIGCHLD handler ran).  The child shares no open file with the parent: its
- * stdin is /dev/null again and its stdout and stderr CHILD_OUT (opened by
- * itself); it waits in sigsuspend().  SIGUSR1 makes it exit with status 7,
- * SIGUSR2 makes it print its PID, parent PID and node again.
+ * stdin is /dev/null again, its stdout and stderr CHILD_LOG.stdout (opened
+ * by itself), its MIG_LOG (mig_util.h) CHILD_LOG; it waits in sigsuspend().
+ * SIGUSR1 makes it exit with status 7, SIGUSR2 makes it say its PID, parent
+ * PID and node again.
  *
- * Parent, on stdout:   parent pid=P child=C
- *                      waited pid=C exited=S | signaled=N
- *                      sigchld code=CLD_... status=S pid=C
- * Child, on CHILD_OUT: child pid=C ppid=P node=NODE    (at start, on SIGUSR2)
- *                      child exiting 7
+ * The parent says:  parent pid=P child=C
+ *                   waited pid=C exited=S | signaled=N
+ *                   sigchld code=CLD_... status=S pid=C count=N
+ * the child:        child pid=C ppid=P node=NODE   (at start, on SIGUSR2)
+ *                   child exiting 7
  */
 #include <signal.h>
 #include <sys/wait.h>
@@ -54,9 +55,10 @@ static const char *cld_name(int code)
 	}
 }
 
-static void __attribute__((noreturn)) child_main(const char *out)
+static void __attribute__((noreturn)) child_main(const char *log)
 {
 	struct sigaction sa = { .sa_handler = on_flag };
+	char out[4096];
 	sigset_t both, old;
 	int fd;
 
@@ -64,10 +66,12 @@ static void __attribute__((noreturn)) child_main(const char *out)
 	if (fd < 0 || dup2(fd, 0) < 0)
 		_exit(120);
 	close(fd);
+	snprintf(out, sizeof(out), "%s.stdout", log);
 	fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 		_exit(121);
 	close(fd);
+	mig_log_to(log);
 	mig_name = "child";
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGUSR1, &sa, NULL) || sigaction(SIGUSR2, &sa, NULL))
@@ -97,7 +101,7 @@ int main(int argc, char **argv)
 	int st;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: mig_family CHILD_OUT\n");
+		fprintf(stderr, "usage: mig_family CHILD_LOG\n");
 		return 2;
 	}
 	mig_name = "parent";

@@ -16,12 +16,11 @@ tap_plan 3
 first_instruction() {
 	local out want
 	on 1 '$KRG run -n 2 -- sh -c "read b </proc/sys/kernel/random/boot_id; echo boot=\$b; exit 7" \
-		</dev/null >>"$1/run2.out" 2>&1; echo status=$? >>"$1/run2.out"' "$D"
-	out=$(out_of run2)
+		</dev/null >"$1/run2.out" 2>&1; echo status=$? >"$1/run2.status"' "$D"
+	out="$(out_of run2) $(sfs_read "$D/run2.status")"
 	want=$(boot_id 2)
-	log "krg run -n 2: $(tr '\n' ';' <<<"$out") (node 2's boot id $want)"
-	[ "$out" = "boot=$want
-status=7" ]
+	log "krg run -n 2: $out (node 2's boot id $want)"
+	[ "$out" = "boot=$want status=7" ]
 }
 tap_check "krg run -n 2 on node 1: the shell's first command reads node 2's boot id, exit status 7 comes back" \
 	first_instruction
@@ -29,8 +28,8 @@ tap_check "krg run -n 2 on node 1: the shell's first command reads node 2's boot
 runs_there() {
 	local p node3
 	node3=$(nexec 3 -- uname -n)
-	on 1 'setsid $KRG run -n 3 -- "$1" pause </dev/null >>"$2/run3.out" 2>&1 &' "$MD/mig_block" "$D" ||
-		return 1
+	on 1 'MIG_LOG=$2/run3.out setsid $KRG run -n 3 -- "$1" pause </dev/null >>"$2/run3.stdout" 2>&1 &' \
+		"$MD/mig_block" "$D" || return 1
 	wait_until 30 "the program to start" has_out run3 '^blocked ' || return 1
 	p=$(out_of run3 | sed -n 's/^ready pid=\([0-9]*\) .*/\1/p')
 	log "krg run -n 3: $(out_of run3 | tr '\n' ';')"

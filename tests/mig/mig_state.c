@@ -25,7 +25,7 @@
  *
  * Then it loops: a spin holding the registers (~ms), the cheap checks and a
  * slice of the memory, 10 ms of sleep.  The first mismatch: a last report
- * and "FAIL ..." on stdout, exit 1.
+ * and "FAIL ..." (mig_say), exit 1.
  *
  * Signals: SIGUSR1 counted; SIGUSR2 writes DIR/NAME.report; SIGRTMIN+1
  * holds the registers in the spin loop (DIR/NAME.hold says "hold N" once

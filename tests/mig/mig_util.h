@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mig_util.h: what the migration test programs share -- one-line output
- * that several processes may append to the same file, files written whole
+ * mig_util.h: what the migration test programs share -- their output
+ * lines, also kept in a file written whole (MIG_LOG), files written whole
  * (the test reads them from another node), the node a program runs on,
  * clocks, and value sets printed as ranges.
  *
@@ -24,42 +24,6 @@
 
 /* the program's name in its messages (weak: one for every file of a program) */
 __attribute__((weak)) const char *mig_name = "mig";
-
-/* mig_out: LEN bytes to stdout in one write() (lines of several processes
- * appending to one file never mix), then to the file's server (on NFS a
- * line would otherwise wait in this node's cache, unseen by the others).
- */
-static inline void mig_out(const char *buf, size_t len)
-{
-	if (write(STDOUT_FILENO, buf, len) != (ssize_t)len)
-		_exit(3);
-	fdatasync(STDOUT_FILENO);	/* EINVAL on a pipe or /dev/null: nothing to do */
-}
-
-/* mig_say: one line to stdout (mig_out) */
-__attribute__((format(printf, 1, 2)))
-static inline void mig_say(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (n > (int)sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	mig_out(line, (size_t)n);
-}
-
-#define mig_die(fmt, ...)							\
-	do {									\
-		mig_say("FAIL %s: " fmt, mig_name, ##__VA_ARGS__);		\
-		exit(1);							\
-	} while (0)
 
 /* mig_write_file: PATH holds exactly BUF once this returns 0 (written to
  * PATH.tmp, then renamed, so a reader never sees half of it).
@@ -111,6 +75,71 @@ static inline void mig_buf_add(struct mig_buf *b, const char *fmt, ...)
 	if (n > 0)
 		b->len += (size_t)n < sizeof(b->text) - b->len ? (size_t)n : sizeof(b->text) - 1 - b->len;
 }
+
+/* everything the program said, for MIG_LOG (weak: one for the program) */
+__attribute__((weak)) struct mig_buf mig_said;
+
+/*
+ * mig_out: LEN bytes of output, on stdout and, when the environment has
+ * MIG_LOG, in the file MIG_LOG: everything said so far, written whole and
+ * renamed into place each time.  Wherever the program runs, a reader on any
+ * node then sees whole lines and no stale page: lines appended to one NFS
+ * file from several nodes in turn, while a process elsewhere (krg run)
+ * keeps it open, were lost in the clients' caches.
+ */
+static inline void mig_out(const char *buf, size_t len)
+{
+	const char *log = getenv("MIG_LOG");
+	size_t cap = sizeof(mig_said.text), keep = cap / 2;
+
+	if (write(STDOUT_FILENO, buf, len) < 0) {
+		/* nothing to do: MIG_LOG is what the tests read */
+	}
+	if (!log || !*log)
+		return;
+	if (len > keep)
+		len = keep;
+	if (mig_said.len + len > cap) {		/* keep the newer half */
+		memmove(mig_said.text, mig_said.text + mig_said.len - keep, keep);
+		mig_said.len = keep;
+	}
+	memcpy(mig_said.text + mig_said.len, buf, len);
+	mig_said.len += len;
+	if (mig_write_file(log, mig_said.text, mig_said.len))
+		_exit(3);
+}
+
+/* mig_log_to: from now on MIG_LOG is PATH, which holds what is said from now */
+static inline void mig_log_to(const char *path)
+{
+	setenv("MIG_LOG", path, 1);
+	mig_said.len = 0;
+}
+
+/* mig_say: one line of output (mig_out) */
+__attribute__((format(printf, 1, 2)))
+static inline void mig_say(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	mig_out(line, (size_t)n);
+}
+
+#define mig_die(fmt, ...)							\
+	do {									\
+		mig_say("FAIL %s: " fmt, mig_name, ##__VA_ARGS__);		\
+		exit(1);							\
+	} while (0)
 
 /* mig_node: the node's name (uname, a system call: no descriptor). */
 static inline const char *mig_node(void)

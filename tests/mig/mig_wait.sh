@@ -62,9 +62,9 @@ tap_check "second child moved 1->2 and killed by SIGTERM there: waitpid signaled
 krg_run_status() {
 	local p
 	# the inner shell's $0 is mig_block, $1 the folder
-	on 1 'setsid sh -c "$KRG run -- \"\$0\" --exit 7 pause </dev/null >>\"\$1/krgrun.out\" 2>&1
-		echo status=\$? >>\"\$1/krgrun.status\"" "$1" "$2" </dev/null >/dev/null 2>&1 &' \
-		"$MD/mig_block" "$D" || return 1
+	on 1 'setsid sh -c "MIG_LOG=\$1/krgrun.out $KRG run -- \"\$0\" --exit 7 pause </dev/null \
+		>>\"\$1/krgrun.stdout\" 2>&1; echo status=\$? >\"\$1/krgrun.status\"" "$1" "$2" \
+		</dev/null >/dev/null 2>&1 &' "$MD/mig_block" "$D" || return 1
 	wait_until 30 "krg run's command to start" has_out krgrun '^blocked pause' || return 1
 	p=$(out_of krgrun | sed -n 's/^ready pid=\([0-9]*\) .*/\1/p')
 	migrated 1 "$p" 2 && runs_on "$p" 2 && sig USR1 "$p" || return 1
