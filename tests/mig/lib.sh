@@ -42,17 +42,19 @@ mig_exit() {
 	return 0
 }
 
-sfs_mounted() {
-	local n
-	for n in $(all_nodes); do nexec "$n" --timeout 30 -- "$SFS" check /cluster || return 1; done
-}
-env_sees_sfs() {
-	local n
+# on_all SCRIPT [ARGS...]: "on N SCRIPT ARGS" on every node at once; fails
+# if it failed on one.
+on_all() {
+	local n rc=0 bg=()
 	for n in $(all_nodes); do
-		[ "$(nexec "$n" --timeout 30 -- krg run -- findmnt -n -o FSTYPE -T /cluster)" = nfs4 ] ||
-			return 1
+		on "$n" --timeout 60 "$@" >/dev/null 2>&1 &
+		bg+=($!)
 	done
+	for n in "${bg[@]}"; do wait "$n" || rc=1; done
+	return $rc
 }
+sfs_mounted() { on_all '"$1" check /cluster' "$SFS"; }
+env_sees_sfs() { on_all '[ "$("$KRG" run -- findmnt -n -o FSTYPE -T /cluster)" = nfs4 ]'; }
 
 # sfs_read PATH: the file PATH of /cluster as the NFS server has it.
 sfs_read() { nexec 1 --timeout 30 -- cat "$SRV/${1#/cluster/}" 2>/dev/null; }
@@ -105,26 +107,13 @@ refused() {
 	return 1
 }
 
-# node_of PID: the node PID runs on, as node 1's PS dump says.
-node_of() { ps_lines 1 | grep "^pid=$1 " | tr ' ' '\n' | sed -n 's/^node=//p'; }
-# ps_node PID [N]: the NODE column "krg -j ps" on node N (default 1) gives PID.
-ps_node() {
-	nexec "${2:-1}" --timeout 30 -- krg -j ps | python3 -c '
-import json, sys
-for p in json.load(sys.stdin)["processes"]:
-    if int(p["pid"]) == int(sys.argv[1]):
-        print(p["node"])' "$1"
-}
-# runs_on PID N: node N's environment has PID (its own view of its
-# processes) and krg_proc's PS dump and krg ps say N.
+# runs_on PID N: on node N, its PS dump and krg ps say PID runs on N and
+# the node's own view of its processes has it (node_lib.sh where_is).
 runs_on() {
-	local pid=$1 n=$2 a b
-	a=$(node_of "$pid") b=$(ps_node "$pid" "$n")
-	if [ "$a" = "$n" ] && [ "$b" = "$n" ] && on "$n" 'has_pid "$1"' "$pid" >/dev/null; then
-		return 0
-	fi
-	log "PID $pid: PS dump says node '$a', krg ps on node$n '$b', node$n's own view: $(on "$n" \
-		'has_pid "$1" || echo absent' "$pid")"
+	local w
+	w=$(on "$2" --timeout 30 'where_is "$1"' "$1")
+	[[ $w =~ ^dump=$2\ ps=$2\ here=[0-9]+$ ]] && return 0
+	log "PID $1 as node$2 sees it: $w"
 	return 1
 }
 

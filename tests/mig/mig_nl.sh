@@ -8,7 +8,7 @@
 # refused with an error and, but for the dump, an extack message; krguser
 # gets EPERM for root's process.  A good request answers with PID and the
 # node it runs on, and the process runs there; asked again for the same
-# node, it answers at once.  300 random MIGRATE requests all get an answer
+# node, it answers at once.  150 random MIGRATE requests all get an answer
 # and every node's environment is fine afterwards.
 set -u
 . "$KRG_TOP/tests/lib/krg.sh"
@@ -78,9 +78,9 @@ tap_check "MIGRATE $T to node 2: the reply names it and node 2, it runs there; a
 
 fuzzed() {
 	local out n
-	out=$(nexec 1 --timeout 240 -- $NL fuzz 300 "$RANDOM" migrate 2>&1) || { log "fuzz: $out"; return 1; }
+	out=$(nexec 1 --timeout 240 -- $NL fuzz 150 "$RANDOM" migrate 2>&1) || { log "fuzz: $out"; return 1; }
 	log "$out"
 	for n in $(all_nodes); do env_ok "$n" || { log "node$n: environment not READY"; return 1; }; done
 }
-tap_check "300 random MIGRATE requests: all answered, every node's environment READY" fuzzed
+tap_check "150 random MIGRATE requests: all answered, every node's environment READY" fuzzed
 tap_exit

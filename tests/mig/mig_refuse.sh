@@ -55,17 +55,14 @@ tap_check "krguser moving its own process to node 2: done (the control)" own_mov
 # unchanged: every refused process runs on node 1 only, and one SIGUSR1
 # makes its pause() return once, with what it holds intact.
 unchanged() {
-	local n p want node1 rc=0 out all=()
+	local n want node1 rc=0 out all=() there
 	node1=$(nexec 1 -- uname -n)
 	for n in "${names[@]}"; do
-		p=${pid[$n]}
-		runs_on "$p" 1 || rc=1
-		if on 2 'has_pid "$1"' "$p" >/dev/null || on 3 'has_pid "$1"' "$p" >/dev/null; then
-			log "$n ($p) also on node 2 or 3"
-			rc=1
-		fi
+		all+=("${pid[$n]}")
+		runs_on "${pid[$n]}" 1 || rc=1
 	done
-	for n in "${names[@]}"; do all+=("${pid[$n]}"); done
+	there=$(for n in 2 3; do on "$n" 'for p; do has_pid "$p" >/dev/null && echo "$p"; done' "${all[@]}"; done)
+	[ -z "$there" ] || { log "on node 2 or 3 too: $there"; rc=1; }
 	sig USR1 "${all[@]}" || return 1
 	for n in "${names[@]}"; do
 		case $n in

@@ -20,3 +20,16 @@ has_pid() {
 	done
 	return 1
 }
+
+# where_is PID: "dump=N ps=N here=H": the node this node's PS dump and
+# "krg -j ps" say PID runs on, and its PID here if it runs on this node
+# (has_pid), else "absent".
+where_is() {
+	_d=$($NL ps | grep "^pid=$1 " | tr ' ' '\n' | sed -n 's/^node=//p')
+	_k=$("$KRG" -j ps | python3 -c 'import json, sys
+for p in json.load(sys.stdin)["processes"]:
+    if int(p["pid"]) == int(sys.argv[1]):
+        print(p["node"])' "$1")
+	_h=$(has_pid "$1") || _h=absent
+	echo "dump=$_d ps=$_k here=$_h"
+}
