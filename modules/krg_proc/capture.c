@@ -263,37 +263,36 @@ static int krgp_cap_signals(struct krgp_capture *c)
 		g->action[i].restorer = (unsigned long)ka->sa.sa_restorer;
 		g->action[i].mask = ka->sa.sa_mask.sig[0];
 	}
+	/*
+	 * Pending signals move with the process: they are taken off this task
+	 * (a failed migration queues them again, krgp_capture_undo()), so that
+	 * what arrives from now on is forwarded once, never twice.
+	 */
 	q = (void *)(g + 1);
-	for (i = 0; i < 2; i++) {
-		struct sigpending *p = i ? &t->signal->shared_pending : &t->pending;
-		sigset_t seen;
+	while (g->nr_queued < n) {
+		kernel_siginfo_t info;
+		enum pid_type type;
+		sigset_t none;
 		int sig;
 
-		sigemptyset(&seen);
-		list_for_each_entry(sq, &p->list, list) {
-			if (g->nr_queued >= n)
-				break;
-			q[g->nr_queued].sig = sq->info.si_signo;
-			q[g->nr_queued].shared = i;
-			memcpy(q[g->nr_queued].info, &sq->info, sizeof(q->info));
-			sigaddset(&seen, sq->info.si_signo);
-			g->nr_queued++;
-		}
-		for (sig = 1; sig <= KRG_GH_NSIG && g->nr_queued < n; sig++) {
-			kernel_siginfo_t info;
-
-			if (!sigismember(&p->signal, sig) || sigismember(&seen, sig))
-				continue;
-			clear_siginfo(&info);
-			info.si_signo = sig;
-			info.si_code = SI_KERNEL;
-			q[g->nr_queued].sig = sig;
-			q[g->nr_queued].shared = i;
-			memcpy(q[g->nr_queued].info, &info, sizeof(q->info));
-			g->nr_queued++;
-		}
+		sigemptyset(&none);
+		sig = dequeue_signal(t, &none, &info, &type);
+		if (sig <= 0)
+			break;
+		q[g->nr_queued].sig = sig;
+		q[g->nr_queued].shared = type != PIDTYPE_PID;
+		memcpy(q[g->nr_queued].info, &info, sizeof(q->info));
+		g->nr_queued++;
 	}
 	spin_unlock_irq(&sh->siglock);
+	if (g->nr_queued) {
+		c->queued = kmemdup(q, g->nr_queued * sizeof(*q), GFP_KERNEL);
+		if (c->queued)
+			c->nr_queued = g->nr_queued;
+		else
+			pr_warn("%u pending signals are lost if the migration fails\n",
+				g->nr_queued);
+	}
 	/* Shrink the record to what was used (it is the last one). */
 	c->b->len -= ALIGN(sizeof(*g) + n * sizeof(*q), KRG_GHOST_ALIGN);
 	n = sizeof(*g) + g->nr_queued * sizeof(*q);
@@ -457,8 +456,17 @@ static int krgp_cap_vma(struct krgp_capture *c, struct mm_struct *mm,
 			why("the path of a mapped file is too long");
 			return -EBUSY;
 		}
-		if (shmem_file(f) && (vma->vm_flags & VM_SHARED) &&
-		    !strncmp(p, "/dev/zero", 9) && d_unlinked(f->f_path.dentry)) {
+		if (shmem_file(f) && (f->f_path.mnt->mnt_sb->s_flags & SB_KERNMOUNT)) {
+			/* The kernel's own tmpfs: shared anonymous memory,
+			 * System V segments, memfds. */
+			const char *name = f->f_path.dentry->d_name.name;
+
+			if (strcmp(name, "dev/zero")) {
+				why(!strncmp(name, "SYSV", 4) ?
+				    "it attached System V shared memory" :
+				    "it maps a memfd (%s)", name);
+				return -EBUSY;
+			}
 			if (!krgp_shanon_private(mm, f)) {
 				why("it shares anonymous memory at %#lx with another process",
 				    vma->vm_start);
@@ -651,6 +659,20 @@ static int krgp_cap_files(struct krgp_capture *c)
 
 /* ---- the whole state ------------------------------------------------------- */
 
+/* A failed migration: the signals taken off the task are queued again. */
+void krgp_capture_undo(struct krgp_capture *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nr_queued; i++) {
+		kernel_siginfo_t info;
+
+		memcpy(&info, c->queued[i].info, sizeof(info));
+		send_sig_info(c->queued[i].sig, &info, current);
+	}
+	c->nr_queued = 0;
+}
+
 int krgp_capture_state(struct krgp_capture *c)
 {
 	struct task_struct *t = current;
@@ -715,6 +737,7 @@ int krgp_capture_pages(struct krgp_capture *c,
 		struct krgp_vma_copy *vc = &c->copy[i];
 		unsigned long a;
 
+		run = NULL;		/* a record stays inside its mapping */
 		for (a = vc->start; a < vc->end; a += PAGE_SIZE) {
 			size_t need = sizeof(struct krg_ghost_rec) + sizeof(*run) + PAGE_SIZE;
 			void *dst;

@@ -115,11 +115,11 @@ int krgp_stub_location(pid_t pid)
 	return ret;
 }
 
-/* What a guest's parent, group and session are (0: not a guest). */
+/* A guest's parent (0: outside the cluster), or -1 if t is no guest. */
 pid_t krgp_guest_ppid(struct task_struct *t)
 {
 	struct krgp_mproc *mp;
-	pid_t ret = 0;
+	pid_t ret = -1;
 
 	rcu_read_lock();
 	mp = krgp_mproc_find(task_tgid_nr_ns(t, task_active_pid_ns(t)));
@@ -292,7 +292,11 @@ static void krgp_stub_die(int status)
 	static const u8 insn[2] = { 0x0f, 0x05 };	/* syscall */
 	int sig = status & 0x7f;
 	unsigned long page;
+	sigset_t all;
 
+	/* Nothing is delivered on the way out but the deadly signal. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
 	if (!sig) {
 		page = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_EXEC,
 			       MAP_PRIVATE | MAP_ANONYMOUS, 0);
@@ -317,10 +321,36 @@ static void krgp_stub_die(int status)
 	force_sig(sig);
 }
 
+/*
+ * A stub must see every signal sent to it, to forward it: none is blocked,
+ * and every handler is a placeholder the stub never runs (SIG_DFL would let
+ * the kernel kill it at once for a fatal signal, SIG_IGN drop the signal).
+ */
+#define KRGP_STUB_HANDLER	((__sighandler_t)2)
+
+static void krgp_stub_catch_all(void)
+{
+	struct sighand_struct *sh = current->sighand;
+	sigset_t none;
+	int i;
+
+	spin_lock_irq(&sh->siglock);
+	for (i = 0; i < _NSIG; i++) {
+		if (i + 1 == SIGKILL || i + 1 == SIGSTOP)
+			continue;
+		sh->action[i].sa.sa_handler = KRGP_STUB_HANDLER;
+		sh->action[i].sa.sa_flags = 0;
+	}
+	spin_unlock_irq(&sh->siglock);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static void krgp_stub_run(struct krgp_mproc *mp)
 {
 	int ret;
 
+	krgp_stub_catch_all();
 	krgp_mm_clear();
 	{
 		unsigned int fd = 0;
@@ -481,7 +511,9 @@ static int krgp_mig_source(struct krgp_mig_req *r, struct krgp_capture *c)
 		goto out_buf;
 	}
 	rcu_read_lock();
-	c->ppid = krgp_guest_ppid(t) ?: task_tgid_nr_ns(rcu_dereference(t->real_parent), ns);
+	c->ppid = krgp_guest_ppid(t);
+	if (c->ppid < 0)
+		c->ppid = task_tgid_nr_ns(rcu_dereference(t->real_parent), ns);
 	c->pgid = task_pgrp_nr_ns(t, ns);
 	c->sid = task_session_nr_ns(t, ns);
 	rcu_read_unlock();
@@ -495,6 +527,7 @@ static int krgp_mig_source(struct krgp_mig_req *r, struct krgp_capture *c)
 	if (ret) {
 		if (c->seq)
 			krgp_mig_ctl(r->target, KRGP_OP_MIG_ABORT, c->mig_id);
+		krgp_capture_undo(c);
 		goto out_path;
 	}
 	ret = krgp_call(r->target, KRGP_OP_MIG_GO,
@@ -504,6 +537,7 @@ static int krgp_mig_source(struct krgp_mig_req *r, struct krgp_capture *c)
 	if (ret < 0) {
 		snprintf(c->why, sizeof(c->why), "the target could not start it (%d)", ret);
 		krgp_mig_ctl(r->target, KRGP_OP_MIG_ABORT, c->mig_id);
+		krgp_capture_undo(c);
 	}
 out_path:
 	kfree(c->path);
@@ -521,6 +555,7 @@ static void krgp_mig_twork(struct callback_head *cb)
 	u32 home = krgp_pid_home(pid), self = krg_comm_self();
 	struct krgp_mproc *mp = NULL, *guest;
 	struct krgp_capture *c;
+	u32 r_target;
 	int ret;
 
 	if (atomic_cmpxchg(&r->state, 0, 1) != 0) {
@@ -536,6 +571,8 @@ static void krgp_mig_twork(struct callback_head *cb)
 		ret = krgp_mig_source(r, c);
 	if (c && c->why[0])
 		strscpy(r->why, c->why, sizeof(r->why));
+	if (c)
+		kfree(c->queued);
 	kfree(c);
 	if (!ret && home == self) {
 		mp = krgp_mproc_add(pid, KRGP_MP_STUB);
@@ -558,15 +595,22 @@ static void krgp_mig_twork(struct callback_head *cb)
 					home, pid, r->target);
 		}
 	}
+	r_target = r->target;
 	r->result = ret;
 	complete(&r->done);
 	krgp_mig_req_put(r);
 	if (ret)
 		return;			/* it goes on here */
-	if (mp)
+	if (mp) {
 		krgp_stub_run(mp);
-	else if (home != self)
-		force_sig(SIGKILL);	/* it runs on the target: this copy ends */
+	} else if (home != self) {
+		/* It runs on the target: what arrived meanwhile follows it,
+		 * and this copy ends. */
+		struct krgp_mproc fwd = { .pid = pid, .loc = r_target };
+
+		krgp_stub_signals(&fwd);
+		force_sig(SIGKILL);
+	}
 }
 
 /* kill(2)'s rule, or CAP_SYS_ADMIN. */
@@ -718,11 +762,16 @@ static int krgp_do_migrate(const struct krgp_migrate_req *r, u32 *now, char *why
 		ret = krgp_call(to, KRGP_OP_MIGRATE, &fwd, sizeof(fwd), &reply, &len);
 		if (ret == -EHOSTDOWN)
 			ret = -ESRCH;
-		if (len == sizeof(*res)) {
+		if (ret >= 0 && len == sizeof(*res)) {
 			res = reply;
 			res->why[sizeof(res->why) - 1] = 0;
 			strscpy(why, res->why, KRGP_WHY_MAX);
 			*now = le32_to_cpu(res->node);
+			ret = (int)le32_to_cpu(res->status);
+			if (ret > 0 || ret < -MAX_ERRNO)
+				ret = -EIO;
+		} else if (ret >= 0) {
+			ret = -EIO;
 		}
 		kvfree(reply);
 		return ret;
@@ -757,8 +806,10 @@ void krgp_serve_migrate(struct krgp_req *req)
 	u32 now = krg_comm_self();
 	int ret = krgp_do_migrate(req->body, &now, res.why);
 
+	/* The status travels in the result, with its reason. */
 	res.node = cpu_to_le32(now);
-	krgp_reply(req, ret, &res, sizeof(res));
+	res.status = cpu_to_le32(ret);
+	krgp_reply(req, 0, &res, sizeof(res));
 }
 
 int krgp_migrate(pid_t pid, u32 node, u32 *now, struct netlink_ext_ack *extack)

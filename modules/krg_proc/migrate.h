@@ -55,6 +55,8 @@ struct krgp_capture {
 	unsigned int nr_copy, max_copy;
 	u64 nr_pages;
 	bool last;			/* the chunk being flushed holds END */
+	struct krg_gh_sigqueued *queued;	/* pending signals taken off */
+	unsigned int nr_queued;
 	/* the migration it serves */
 	u32 target;
 	u64 mig_id;
@@ -67,6 +69,7 @@ u32 krgp_xstate_size(void);
 unsigned int krgp_fpu_note(void);
 void krgp_ident(struct inode *inode, struct krg_gh_ident *id);
 int krgp_capture_state(struct krgp_capture *c);
+void krgp_capture_undo(struct krgp_capture *c);
 int krgp_capture_pages(struct krgp_capture *c,
 		       int (*flush)(struct krgp_capture *c));
 
@@ -103,7 +106,7 @@ struct krgp_mproc *krgp_mproc_find(pid_t pid);
 bool krgp_is_stub(struct task_struct *t);
 /* Under krgp_mproc_lock. */
 void krgp_mproc_hash_add(struct krgp_mproc *mp);
-/* A guest's parent (0: t is no guest). */
+/* A guest's parent (0: outside the cluster), or -1 if t is no guest. */
 pid_t krgp_guest_ppid(struct task_struct *t);
 /* Where pid runs when its stub is here, else -ESRCH. */
 int krgp_stub_location(pid_t pid);

@@ -192,7 +192,7 @@ enum krg_sys_verdict krgp_sys_override(struct krg_sys_call *call, long *ret)
 	case __NR_getppid:
 		/* A process restored here: its parent is elsewhere. */
 		*ret = krgp_guest_ppid(current);
-		return *ret ? KRG_SYS_SKIP : KRG_SYS_NATIVE;
+		return *ret >= 0 ? KRG_SYS_SKIP : KRG_SYS_NATIVE;
 	case __NR_getpgid:
 	case __NR_getsid:
 		who = (int)call->args[0];

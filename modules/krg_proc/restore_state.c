@@ -113,26 +113,43 @@ int krgp_mm_clear(void)
 	return ret;
 }
 
+/*
+ * Is the file opened on the target the one the process had?  The same
+ * inode of the same kind of file system (a shared file system); for a
+ * device, the same device number; with same_content, also a copy of the
+ * same size and modification time (the program and libraries that every
+ * node's own root file system holds from one image).
+ */
+static bool krgp_same_file(const struct krg_gh_ident *a,
+			   const struct krg_gh_ident *b, bool same_content)
+{
+	if ((a->mode & S_IFMT) != (b->mode & S_IFMT))
+		return false;
+	if (S_ISCHR(a->mode))
+		return a->rdev == b->rdev;
+	if (a->ino == b->ino && a->generation == b->generation &&
+	    a->s_magic == b->s_magic)
+		return true;
+	return same_content && S_ISREG(a->mode) && a->size == b->size &&
+	       a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec;
+}
+
 static struct file *krgp_open_same(struct krgp_rs *rs, const char *path,
-				   int flags, const struct krg_gh_ident *id)
+				   int flags, const struct krg_gh_ident *id,
+				   bool same_content)
 {
 	struct krg_gh_ident now;
 	struct file *f;
 
 	f = filp_open(path, flags, 0);
 	if (IS_ERR(f)) {
-		snprintf(rs->job->why, KRGP_WHY_MAX, "%s cannot be opened on the target (%ld)",
+		snprintf(rs->job->why, KRGP_WHY_MAX, "no %s on the target (%ld)",
 			 path, PTR_ERR(f));
 		return f;
 	}
 	krgp_ident(file_inode(f), &now);
-	if (now.ino != id->ino || now.generation != id->generation ||
-	    now.s_magic != id->s_magic ||
-	    (now.mode & S_IFMT) != (id->mode & S_IFMT) ||
-	    (S_ISCHR(id->mode) && now.rdev != id->rdev)) {
-		snprintf(rs->job->why, KRGP_WHY_MAX,
-			 "%s is not the same file on the target (no shared file system there?)",
-			 path);
+	if (!krgp_same_file(id, &now, same_content)) {
+		snprintf(rs->job->why, KRGP_WHY_MAX, "%s differs on the target", path);
 		fput(f);
 		return ERR_PTR(-ENOENT);
 	}
@@ -194,7 +211,7 @@ static int krgp_rs_vma(struct krgp_rs *rs, const struct krg_ghost_item *it)
 		flags |= v->flags & KRG_GH_VMA_SHARED ? MAP_SHARED : MAP_PRIVATE;
 		f = krgp_open_same(rs, path, (v->flags & KRG_GH_VMA_SHARED) &&
 				   (v->flags & KRG_GH_VMA_MAYWRITE) ? O_RDWR : O_RDONLY,
-				   &v->ident);
+				   &v->ident, !(v->flags & KRG_GH_VMA_SHARED));
 		if (IS_ERR(f))
 			return PTR_ERR(f);
 		break;
@@ -292,7 +309,7 @@ static int krgp_rs_file(struct krgp_rs *rs, const struct krg_ghost_item *it)
 		~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC);
 	if (g->kind == KRG_GH_FILE_DIR)
 		flags |= O_DIRECTORY;
-	f = krgp_open_same(rs, path, flags, &g->ident);
+	f = krgp_open_same(rs, path, flags, &g->ident, false);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	if (g->kind != KRG_GH_FILE_CHR && g->pos &&
@@ -356,7 +373,7 @@ static int krgp_rs_mm_fields(struct krgp_rs *rs)
 	struct file *exe = NULL, *old;
 
 	if (rs->exe[0]) {
-		exe = krgp_open_same(rs, rs->exe, O_RDONLY, &g->exe);
+		exe = krgp_open_same(rs, rs->exe, O_RDONLY, &g->exe, true);
 		if (IS_ERR(exe))
 			return PTR_ERR(exe);
 	}

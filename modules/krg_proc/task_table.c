@@ -377,11 +377,13 @@ static size_t krgp_ps_fill(struct task_struct *p, struct pid_namespace *ns,
 	const struct cred *c;
 	int got = 0;
 	char comm[TASK_COMM_LEN];
+	pid_t ppid;
 
 	memset(rec, 0, sizeof(*rec));
 	rcu_read_lock();
 	rec->pid = cpu_to_le32(task_tgid_nr_ns(p, ns));
-	rec->ppid = cpu_to_le32(krgp_guest_ppid(p) ?:
+	ppid = krgp_guest_ppid(p);
+	rec->ppid = cpu_to_le32(ppid >= 0 ? ppid :
 				task_tgid_nr_ns(rcu_dereference(p->real_parent), ns));
 	rec->pgid = cpu_to_le32(task_pgrp_nr_ns(p, ns));
 	rec->sid = cpu_to_le32(task_session_nr_ns(p, ns));

@@ -270,7 +270,7 @@ struct krgp_migrate_req {
 
 struct krgp_migrate_result {
 	__le32 node;		/* where the process runs now */
-	__le32 pad;
+	__le32 status;		/* MIGRATE: 0 or -errno (the reply's own status is 0) */
 	char why[160];		/* the refusal's reason, NUL-terminated ("" if none) */
 };
 
