@@ -20,7 +20,7 @@ set -u
 . "$KRG_TOP/tests/mig/lib.sh"
 
 mig_setup 3
-tap_plan 12
+tap_plan 11
 
 P=$(start 1 state "$MD/mig_state" "$D" state) || die "mig_state did not start"
 log "mig_state: PID $P"
