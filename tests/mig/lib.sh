@@ -37,8 +37,11 @@ mig_setup() {
 	nexec 1 --timeout 30 -- sh -c "mkdir -p $D && chmod 1777 $D" || die "cannot make $D"
 }
 mig_exit() {
-	proc_exit
+	if declare -F cleanup_more >/dev/null; then cleanup_more; fi
+	# tests/proc's proc_clean, on every node at once
+	on_all env_reset
 	[ -n "${D:-}" ] && nexec 1 --timeout 30 -- rm -rf "$D" >/dev/null 2>&1
+	rm -rf "$tmp"
 	return 0
 }
 
@@ -107,13 +110,34 @@ refused() {
 	return 1
 }
 
-# runs_on PID N: on node N, its PS dump and krg ps say PID runs on N and
-# the node's own view of its processes has it (node_lib.sh where_is).
+# shows_on PID N: on node N, its PS dump and krg ps say PID runs on N and
+# the node's own view of its processes has it (node_lib.sh where_is);
+# sets where (what node N said).
+shows_on() {
+	where=$(on "$2" --timeout 30 'where_is "$1"' "$1")
+	[[ $where =~ ^dump=$2\ ps=$2\ here=[0-9]+$ ]]
+}
+# all_on N PID...: runs_on for each PID, in one exec.
+all_on() {
+	local n=$1 p rc=0
+	shift
+	where=$(on "$n" --timeout 60 'for p; do echo "$p $(where_is "$p")"; done' "$@")
+	for p; do
+		grep -Eq "^$p dump=$n ps=$n here=[0-9]+$" <<<"$where" && continue
+		log "PID $p as node$n sees it: $(grep "^$p " <<<"$where")"
+		rc=1
+	done
+	return $rc
+}
+# runs_on PID N: shows_on, now.  If not, whether it does within 10 s is
+# logged, for the diagnosis.
 runs_on() {
-	local w
-	w=$(on "$2" --timeout 30 'where_is "$1"' "$1")
-	[[ $w =~ ^dump=$2\ ps=$2\ here=[0-9]+$ ]] && return 0
-	log "PID $1 as node$2 sees it: $w"
+	local t0
+	shows_on "$1" "$2" && return 0
+	log "PID $1 as node$2 sees it: $where"
+	t0=$(now_ms)
+	wait_until 10 "PID $1 to show on node$2" shows_on "$1" "$2" &&
+		log "... and $(($(now_ms) - t0)) ms later it does"
 	return 1
 }
 

@@ -57,10 +57,8 @@ tap_check "krguser moving its own process to node 2: done (the control)" own_mov
 unchanged() {
 	local n want node1 rc=0 out all=() there
 	node1=$(nexec 1 -- uname -n)
-	for n in "${names[@]}"; do
-		all+=("${pid[$n]}")
-		runs_on "${pid[$n]}" 1 || rc=1
-	done
+	for n in "${names[@]}"; do all+=("${pid[$n]}"); done
+	all_on 1 "${all[@]}" || rc=1
 	there=$(for n in 2 3; do on "$n" 'for p; do has_pid "$p" >/dev/null && echo "$p"; done' "${all[@]}"; done)
 	[ -z "$there" ] || { log "on node 2 or 3 too: $there"; rc=1; }
 	sig USR1 "${all[@]}" || return 1

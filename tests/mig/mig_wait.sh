@@ -16,15 +16,16 @@ mig_setup 3
 tap_plan 5
 node2=$(nexec 2 -- uname -n)
 
+# child_says NAME PATTERN: NAME's child said a line matching PATTERN (ERE).
+child_says() { sfs_read "$D/$1.child.out" | grep -Eq "$2"; }
 # family NAME: starts mig_family; sets parent and child (PIDs).
 family() {
 	parent=$(start 1 "$1" "$MD/mig_family" "$D/$1.child.out") || return 1
-	wait_until 30 "$1's child to start" eval 'sfs_read "$D/$1.child.out" | grep -q "^child pid="' || return 1
+	wait_until 30 "$1's child to start" child_says "$1" "^child pid=" || return 1
 	child=$(out_of "$1" | sed -n 's/^parent pid=[0-9]* child=\([0-9]*\)$/\1/p')
 	log "$1: parent $parent, child $child"
 	[ -n "$child" ]
 }
-child_says() { sfs_read "$D/$1.child.out" | grep -Eq "$2"; }
 
 family fam1 || die "mig_family did not start"
 P1=$parent C1=$child
