@@ -33,7 +33,8 @@
  * them), writes a last report and exits 0 if every check passed, else 1.
  *
  * Report: "seq N", "val KEY VALUE" lines, "check NAME ok" or
- * "check NAME bad WHY" lines, "end".
+ * "check NAME bad WHY" lines, "end".  It says (mig_say: stdout and MIG_LOG)
+ * "ready ..." once set up and "report N node=NODE" after each report.
  */
 #include <grp.h>
 #include <malloc.h>
@@ -556,6 +557,8 @@ static bool report(const char *extra_check, bool extra_ok, const char *extra_why
 	snprintf(path, sizeof(path), "%s/%s.report", state_dir, mig_name);
 	if (mig_write_file(path, rep.text, rep.len))
 		mig_say("%s: cannot write %s", mig_name, path);
+	else
+		mig_say("report %u node=%s", seq - 1, mig_node());
 	return all;
 }
 
