@@ -74,6 +74,16 @@ start() {
 	shift
 	on "$n" '_o=$1; shift; pstart '"$u"' -o "$_o.stdout" env MIG_LOG="$_o.out" "$@"' "$D/$name" "$@"
 }
+# start_blocked N NAME ARGS...: start N NAME mig_block ARGS..., and once
+# it said it blocked, print its PID.
+start_blocked() {
+	local n=$1 name=$2 p
+	shift 2
+	p=$(start "$n" "$name" "$MD/mig_block" "$@") &&
+		wait_until 30 "$name to block" has_out "$name" '^blocked ' && echo "$p" && return 0
+	log "$name did not block: $(out_of "$name" | tr '\n' ';')"
+	return 1
+}
 # out_of NAME: the lines of $D/NAME.out (what the program said).
 out_of() { sfs_read "$D/$1.out"; }
 # has_out NAME PATTERN: a line of $D/NAME.out matches PATTERN (ERE).

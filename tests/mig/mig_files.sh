@@ -15,8 +15,7 @@ set -u
 mig_setup 3
 tap_plan 2
 
-P=$(start 1 writer "$MD/mig_block" pause) || die "cannot start the writer"
-wait_until 30 "the writer to wait" has_out writer '^blocked ' || die "writer: $(out_of writer)"
+P=$(start_blocked 1 writer pause) || die "cannot start the writer"
 # line K: SIGUSR1 makes pause() return and the program write line K
 line() { sig USR1 "$P" && wait_until 20 "line $1" has_out writer "^return $1 "; }
 moves() {

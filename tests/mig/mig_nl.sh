@@ -17,8 +17,7 @@ set -u
 mig_setup 3
 tap_plan 8
 
-T=$(start 1 target "$MD/mig_block" pause) || die "cannot start the target"
-wait_until 30 "the target to wait" has_out target '^blocked ' || die "target: $(out_of target)"
+T=$(start_blocked 1 target pause) || die "cannot start the target"
 log "target: $T"
 
 # raw_cases: "WANT REQUEST..." lines on stdin, each refused with an errno of
