@@ -602,8 +602,7 @@ static int krgp_cap_file(struct krgp_capture *c, unsigned int fd,
 	} else if (krgp_stateless_chr(inode)) {
 		kind = KRG_GH_FILE_CHR;
 	} else {
-		why("fd %u is %s: forwarding it comes with the file system layer (krg_fs)",
-		    fd, krgp_file_kind_name(f));
+		why("fd %u is %s (not movable before krg_fs)", fd, krgp_file_kind_name(f));
 		return -EBUSY;
 	}
 	p = d_path(&f->f_path, c->path, PATH_MAX);
@@ -615,6 +614,9 @@ static int krgp_cap_file(struct krgp_capture *c, unsigned int fd,
 		why("fd %u is a deleted file (%s)", fd, p);
 		return -EBUSY;
 	}
+	/* The target reads what was written here (NFS: close-to-open). */
+	if (kind == KRG_GH_FILE_REG && (f->f_mode & FMODE_WRITE))
+		vfs_fsync(f, 1);
 	g = krg_ghost_put_str(c->b, KRG_GH_FILE, sizeof(*g), p);
 	if (IS_ERR(g))
 		return PTR_ERR(g);

@@ -350,6 +350,11 @@ static void krgp_stub_run(struct krgp_mproc *mp)
 {
 	int ret;
 
+	/* Its rseq area goes with its memory: the way out must not touch it. */
+#ifdef CONFIG_RSEQ
+	current->rseq = NULL;
+	current->rseq_sig = 0;
+#endif
 	krgp_stub_catch_all();
 	krgp_mm_clear();
 	{
@@ -468,6 +473,16 @@ static int krgp_mig_flush(struct krgp_capture *c)
 	return ret < 0 ? ret : 0;
 }
 
+/* Tells home where the process runs (its stub forwards there). */
+static void krgp_mig_moved(u32 home, pid_t pid, u32 node)
+{
+	struct krgp_mig_note n = { .pid = cpu_to_le32(pid), .value = cpu_to_le32(node) };
+
+	if (krgp_call(home, KRGP_OP_MIG_MOVED, &n, sizeof(n), NULL, NULL) < 0)
+		pr_warn("node %u was not told that process %d runs on node %u\n",
+			home, pid, node);
+}
+
 static void krgp_mig_ctl(u32 node, u8 op, u64 id)
 {
 	struct krgp_mig_ctl m = { .mig_id = cpu_to_le64(id) };
@@ -483,6 +498,7 @@ static int krgp_mig_source(struct krgp_mig_req *r, struct krgp_capture *c)
 	struct krg_ghost_buf b;
 	struct krgp_env *env;
 	pid_t pid = task_tgid_nr_ns(t, ns);
+	u32 home = krgp_pid_home(pid), self = krg_comm_self();
 	int ret;
 
 	env = krgp_env_get();
@@ -530,6 +546,12 @@ static int krgp_mig_source(struct krgp_mig_req *r, struct krgp_capture *c)
 		krgp_capture_undo(c);
 		goto out_path;
 	}
+	/*
+	 * Home routes signals to the target from now on: the restorer holds
+	 * them (all blocked) until the process runs.  Back if GO fails.
+	 */
+	if (home != self && home != r->target)
+		krgp_mig_moved(home, pid, r->target);
 	ret = krgp_call(r->target, KRGP_OP_MIG_GO,
 			&(struct krgp_mig_ctl){ .mig_id = cpu_to_le64(c->mig_id),
 						.pid = cpu_to_le32(pid) },
@@ -538,6 +560,8 @@ static int krgp_mig_source(struct krgp_mig_req *r, struct krgp_capture *c)
 		snprintf(c->why, sizeof(c->why), "the target could not start it (%d)", ret);
 		krgp_mig_ctl(r->target, KRGP_OP_MIG_ABORT, c->mig_id);
 		krgp_capture_undo(c);
+		if (home != self && home != r->target)
+			krgp_mig_moved(home, pid, self);
 	}
 out_path:
 	kfree(c->path);
@@ -586,14 +610,6 @@ static void krgp_mig_twork(struct callback_head *cb)
 		if (guest && guest->task == current)
 			guest->gone = true;
 		rcu_read_unlock();
-		if (home != r->target) {
-			struct krgp_mig_note n = { .pid = cpu_to_le32(pid),
-						   .value = cpu_to_le32(r->target) };
-
-			if (krgp_call(home, KRGP_OP_MIG_MOVED, &n, sizeof(n), NULL, NULL) < 0)
-				pr_warn("node %u was not told that process %d moved to node %u\n",
-					home, pid, r->target);
-		}
 	}
 	r_target = r->target;
 	r->result = ret;

@@ -17,6 +17,8 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/namei.h>
+#include <linux/magic.h>
+#include <linux/pagemap.h>
 #include <linux/oom.h>
 #include <linux/prctl.h>
 #include <linux/regset.h>
@@ -312,6 +314,12 @@ static int krgp_rs_file(struct krgp_rs *rs, const struct krg_ghost_item *it)
 	f = krgp_open_same(rs, path, flags, &g->ident, false);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
+	/*
+	 * NFS: pages this node cached before the process left are stale (other
+	 * nodes wrote since); a partial-page write would send them back.
+	 */
+	if (file_inode(f)->i_sb->s_magic == NFS_SUPER_MAGIC)
+		invalidate_inode_pages2(f->f_mapping);
 	if (g->kind != KRG_GH_FILE_CHR && g->pos &&
 	    vfs_llseek(f, g->pos, SEEK_SET) != g->pos) {
 		fput(f);

@@ -217,8 +217,17 @@ static void *restorer_loop(void *arg)
 	struct krg_proc_restore_job job;
 	unsigned int backoff = 0;
 	int last = 0;
+	sigset_t all;
 
 	(void)arg;
+	/*
+	 * Every signal blocked: the restorers inherit the mask, so a signal
+	 * sent to the PID before the process is restored is neither dropped
+	 * (krginit's SIG_IGN) nor fatal; the kernel restores the process's
+	 * own mask and the signal is delivered to it.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	for (;;) {
 		memset(&job, 0, sizeof(job));
 		if (ioctl(env_fd, KRG_PROC_IOC_RESTORER_WAIT, &job)) {
