@@ -4,6 +4,8 @@
  * records to a growing buffer; reading walks a buffer record by record and
  * refuses anything that does not frame exactly.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/align.h>
 #include <linux/err.h>
 #include <linux/mm.h>
