@@ -321,28 +321,20 @@ static long krgp_dev_ioctl(struct file *file, unsigned int cmd,
 	case KRG_PROC_IOC_ENV_INIT:
 		return krgp_env_setup(file, (void __user *)arg);
 	case KRG_PROC_IOC_AGENT:
+	case KRG_PROC_IOC_RESTORER_WAIT:
+		/* Threads of krginit, on the environment's own file. */
 		env = krgp_env_get();
 		if (!env)
 			return -ENOENT;
 		if (env->owner != file ||
-		    !same_thread_group(current, env->init)) {
-			krgp_env_put(env);
-			return -EPERM;
-		}
-		ret = krgp_agent_serve(env);
+		    !same_thread_group(current, env->init))
+			ret = -EPERM;
+		else if (cmd == KRG_PROC_IOC_AGENT)
+			ret = krgp_agent_serve(env);
+		else
+			ret = krgp_restorer_wait((void __user *)arg);
 		krgp_env_put(env);
 		return ret;
-	case KRG_PROC_IOC_RESTORER_WAIT:
-		env = krgp_env_get();
-		if (!env)
-			return -ENOENT;
-		if (env->owner != file ||
-		    !same_thread_group(current, env->init)) {
-			krgp_env_put(env);
-			return -EPERM;
-		}
-		krgp_env_put(env);
-		return krgp_restorer_wait((void __user *)arg);
 	case KRG_PROC_IOC_RESTORE:
 		return krgp_restore_ioctl(file, (void __user *)arg);
 	default:

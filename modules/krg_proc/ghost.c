@@ -29,11 +29,6 @@ static const size_t krg_ghost_fixed[__KRG_GH_MAX] = {
 	[KRG_GH_END] = sizeof(struct krg_gh_end),
 };
 
-size_t krg_ghost_min_len(u16 type)
-{
-	return type < __KRG_GH_MAX ? krg_ghost_fixed[type] : 0;
-}
-
 int krg_ghost_check_hdr(const struct krg_ghost_hdr *h, u32 xstate_size)
 {
 	if (memcmp(h->magic, KRG_GHOST_MAGIC, sizeof(h->magic)))

@@ -227,8 +227,6 @@ int krg_ghost_next(const void *buf, size_t len, size_t *off,
 int krg_ghost_check_hdr(const struct krg_ghost_hdr *h, u32 xstate_size);
 /* A NUL-terminated string at data + off within len, or NULL. */
 const char *krg_ghost_str(const void *data, u32 len, u32 off);
-/* Minimum payload of a record type (0 for an unknown type). */
-size_t krg_ghost_min_len(u16 type);
 
 /* ---- writing ---------------------------------------------------------- */
 

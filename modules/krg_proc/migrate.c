@@ -357,20 +357,7 @@ static void krgp_stub_run(struct krgp_mproc *mp)
 #endif
 	krgp_stub_catch_all();
 	krgp_mm_clear();
-	{
-		unsigned int fd = 0;
-
-		for (;; fd++) {
-			struct file *f;
-
-			rcu_read_lock();
-			f = task_lookup_next_fd_rcu(current, &fd);
-			rcu_read_unlock();
-			if (!f)
-				break;
-			close_fd(fd);
-		}
-	}
+	krgp_files_clear();
 	for (;;) {
 		struct krgp_restore_job *job;
 		bool exited, lost;
@@ -846,11 +833,6 @@ int krgp_migrate(pid_t pid, u32 node, u32 *now, struct netlink_ext_ack *extack)
 	else if (ret)
 		NL_SET_ERR_MSG_FMT(extack, "migration of process %d failed (%d)", pid, ret);
 	return ret;
-}
-
-int krgp_migrate_init(void)
-{
-	return 0;
 }
 
 void krgp_migrate_exit(void)

@@ -178,6 +178,8 @@ long krgp_restore_ioctl(struct file *file, void __user *uarg);
 int krgp_restore_into_stub(struct krgp_restore_job *job);
 /* Unmaps every mapping of current but the vDSO. */
 int krgp_mm_clear(void);
+/* Closes every fd of current. */
+int krgp_files_clear(void);
 void krgp_job_put(struct krgp_restore_job *job);
 void krgp_jobs_node_down(u32 node);
 void krgp_jobs_env_end(void);
@@ -185,7 +187,6 @@ void krgp_jobs_env_start(void);
 /* Applies the stream of job to current (restore_state.c). */
 int krgp_restore_apply(struct krgp_restore_job *job);
 
-int krgp_migrate_init(void);
 void krgp_migrate_exit(void);
 
 #endif /* _KRGP_MIGRATE_H */

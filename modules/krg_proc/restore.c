@@ -81,6 +81,12 @@ static void krgp_job_fail(struct krgp_restore_job *job, int err, const char *why
 	wake_up_all(&job->wq);
 }
 
+/* A migration's job: its source node and the source's number for it. */
+static u64 krgp_job_id(u32 src, __le64 mig_id)
+{
+	return ((u64)src << 48) | (le64_to_cpu(mig_id) & ((1ULL << 48) - 1));
+}
+
 /* The live job id, referenced. */
 static struct krgp_restore_job *krgp_job_find(u64 id)
 {
@@ -185,7 +191,7 @@ void krgp_serve_mig_data(struct krgp_req *req)
 	const struct krgp_mig_data *d = req->body;
 	struct krgp_migrate_result res = {};
 	struct krgp_restore_job *job;
-	u64 id = ((u64)req->src << 48) | (le64_to_cpu(d->mig_id) & ((1ULL << 48) - 1));
+	u64 id = krgp_job_id(req->src, d->mig_id);
 	u32 seq = le32_to_cpu(d->seq), flags = le32_to_cpu(d->flags);
 	size_t len = req->len - sizeof(*d);
 	struct krgp_chunk *ch;
@@ -305,7 +311,7 @@ static int krgp_job_set_regs(struct krgp_restore_job *job)
 void krgp_serve_mig_go(struct krgp_req *req)
 {
 	const struct krgp_mig_ctl *c = req->body;
-	u64 id = ((u64)req->src << 48) | (le64_to_cpu(c->mig_id) & ((1ULL << 48) - 1));
+	u64 id = krgp_job_id(req->src, c->mig_id);
 	struct krgp_restore_job *job = krgp_job_find(id);
 	int ret;
 
@@ -332,7 +338,7 @@ void krgp_serve_mig_go(struct krgp_req *req)
 void krgp_serve_mig_abort(struct krgp_req *req)
 {
 	const struct krgp_mig_ctl *c = req->body;
-	u64 id = ((u64)req->src << 48) | (le64_to_cpu(c->mig_id) & ((1ULL << 48) - 1));
+	u64 id = krgp_job_id(req->src, c->mig_id);
 	struct krgp_restore_job *job = krgp_job_find(id);
 
 	if (job) {
@@ -349,15 +355,8 @@ void krgp_jobs_node_down(u32 node)
 
 	spin_lock(&krgp_jobs_lock);
 	list_for_each_entry(job, &krgp_jobs, list)
-		if (job->src == node) {
-			spin_lock(&job->lock);
-			if (job->state != KRGP_JOB_RUNNING) {
-				job->state = KRGP_JOB_FAILED;
-				job->error = -EHOSTDOWN;
-			}
-			spin_unlock(&job->lock);
-			wake_up_all(&job->wq);
-		}
+		if (job->src == node)
+			krgp_job_fail(job, -EHOSTDOWN, NULL);
 	spin_unlock(&krgp_jobs_lock);
 }
 
@@ -367,15 +366,8 @@ void krgp_jobs_env_end(void)
 
 	spin_lock(&krgp_jobs_lock);
 	krgp_jobs_closed = true;
-	list_for_each_entry(job, &krgp_jobs, list) {
-		spin_lock(&job->lock);
-		if (job->state != KRGP_JOB_RUNNING) {
-			job->state = KRGP_JOB_FAILED;
-			job->error = -EHOSTDOWN;
-		}
-		spin_unlock(&job->lock);
-		wake_up_all(&job->wq);
-	}
+	list_for_each_entry(job, &krgp_jobs, list)
+		krgp_job_fail(job, -EHOSTDOWN, NULL);
 	spin_unlock(&krgp_jobs_lock);
 	wake_up_all(&krgp_restorer_wq);
 }

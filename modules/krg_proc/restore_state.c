@@ -276,7 +276,7 @@ static int krgp_rs_pages(struct krgp_rs *rs, const struct krg_ghost_item *it)
 
 /* ---- files --------------------------------------------------------------- */
 
-static int krgp_files_clear(void)
+int krgp_files_clear(void)
 {
 	unsigned int fd = 0;
 	struct file *f;
