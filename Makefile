@@ -9,6 +9,8 @@
 #   make check [ARGS=...]  the test suite (tests/run ARGS, e.g. ARGS=build), long
 #                          tests at CI length (CI_LENGTHS)
 #   make check-long [ARGS=...]  the same at full length (each suite's defaults)
+#   make check-zdtm        CRIU's zdtm static tests, the full list, around migration
+#                          (tests/zdtm; make check runs its reduced list)
 #   make check-kernels     build the core-patched kernel, run KERNEL_SUITES (hooks) on it
 #   make check-debug       DEBUG_SUITES (hooks) on the debug kernel (KASAN, lockdep,
 #                          kmemleak), long tests at CI length; check-debug-long: full length
@@ -47,7 +49,7 @@ BINDIR := $(BUILD)/bin
 TOOL_DIRS = $(patsubst %/Makefile,%,$(sort $(wildcard tools/lib*/Makefile)) \
 	$(filter-out $(wildcard tools/lib*/Makefile),$(sort $(wildcard tools/*/Makefile))))
 
-.PHONY: all modules tools deps check check-long check-kernels check-debug check-debug-long bench demo \
+.PHONY: all modules tools deps check check-long check-zdtm check-kernels check-debug check-debug-long bench demo \
 	dkms-src dkms-install dkms-uninstall install uninstall style sparse clean
 
 all: modules tools
@@ -91,6 +93,15 @@ check: deps
 check-long: deps
 	@test -x tests/run || { echo "error: tests/run is missing" >&2; exit 1; }
 	tests/run $(ARGS)
+
+# CRIU's zdtm static tests (tests/zdtm/full.list) in the three modes of
+# tests/zdtm/zdtm.sh (baseline, moved 1->2, moved 1->2->1); make check runs
+# the reduced list.  About 30 minutes on the shared 2-core machine.  Run it
+# after changing what migration moves.
+ZDTM_TIMEOUT := 5400
+check-zdtm: deps
+	@test -x tests/run || { echo "error: tests/run is missing" >&2; exit 1; }
+	KRG_ZDTM_LIST=full KRG_TEST_TIMEOUT=$(ZDTM_TIMEOUT) tests/run $(or $(ARGS),zdtm)
 
 # Kernels built from linux-source-6.1 + core-patch/ (core-patch/build-kernel,
 # reused while unchanged): the patch applies, the kernel builds and boots, and
