@@ -673,24 +673,14 @@ void krgp_capture_undo(struct krgp_capture *c)
 		send_sig_info(c->queued[i].sig, &info, current);
 	}
 	c->nr_queued = 0;
+	krgp_time_undo(c);
 }
 
 int krgp_capture_state(struct krgp_capture *c)
 {
-	struct task_struct *t = current;
 	struct krg_ghost_hdr *h;
 	int ret;
 
-	if (t->signal->posix_timers.next != &t->signal->posix_timers) {
-		why("it has POSIX timers");
-		return -EBUSY;
-	}
-	if (hrtimer_active(&t->signal->real_timer) ||
-	    t->signal->it[CPUCLOCK_PROF].expires ||
-	    t->signal->it[CPUCLOCK_VIRT].expires) {
-		why("it has an interval timer armed");
-		return -EBUSY;
-	}
 	if (c->b->len + sizeof(*h) > c->b->cap)
 		return -ENOMEM;
 	h = c->b->data + c->b->len;
@@ -708,6 +698,8 @@ int krgp_capture_state(struct krgp_capture *c)
 		ret = krgp_cap_regs(c);
 	if (!ret)
 		ret = krgp_cap_signals(c);
+	if (!ret)
+		ret = krgp_cap_time(c);
 	if (!ret)
 		ret = krgp_cap_limits(c);
 	if (!ret)

@@ -20,6 +20,7 @@ static const size_t krg_ghost_fixed[__KRG_GH_MAX] = {
 	[KRG_GH_REGS] = 1,
 	[KRG_GH_FPU] = 1,
 	[KRG_GH_SIGNALS] = sizeof(struct krg_gh_signals),
+	[KRG_GH_TIME] = sizeof(struct krg_gh_time),
 	[KRG_GH_RLIMITS] = sizeof(struct krg_gh_rlimits),
 	[KRG_GH_FS] = sizeof(struct krg_gh_fs) + 2,
 	[KRG_GH_MM] = sizeof(struct krg_gh_mm) + 1,

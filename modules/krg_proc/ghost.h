@@ -6,8 +6,8 @@
  *
  * A stream is a struct krg_ghost_hdr followed by records, each a struct
  * krg_ghost_rec and len bytes of payload, padded with zeroes to 8 bytes.
- * The records come in this order: TASK, CREDS, REGS, FPU, SIGNALS, RLIMITS,
- * FS, MM, VMA..., FILE..., PAGES..., END.  Integers are x86-64 (little-endian)
+ * The records come in this order: TASK, CREDS, REGS, FPU, SIGNALS, TIME,
+ * RLIMITS, FS, MM, VMA..., FILE..., PAGES..., END.  Integers are x86-64 (little-endian)
  * fixed-size fields; nothing is a kernel pointer (user addresses are the
  * process's own).  A reader checks the magic, version and architecture,
  * every record's type, order and length, every string's terminator, every
@@ -22,7 +22,7 @@
 #include <linux/types.h>
 
 #define KRG_GHOST_MAGIC		"KRGGHOST"
-#define KRG_GHOST_VERSION	1
+#define KRG_GHOST_VERSION	2	/* 2: the TIME record */
 #define KRG_GHOST_ARCH_X86_64	62	/* ELF EM_X86_64 */
 
 struct krg_ghost_hdr {
@@ -40,6 +40,7 @@ enum krg_ghost_type {
 	KRG_GH_REGS,
 	KRG_GH_FPU,
 	KRG_GH_SIGNALS,
+	KRG_GH_TIME,
 	KRG_GH_RLIMITS,
 	KRG_GH_FS,
 	KRG_GH_MM,
@@ -115,6 +116,19 @@ struct krg_gh_signals {
 	u32 sas_ss_flags, nr_queued;
 	struct krg_gh_sigaction action[KRG_GH_NSIG];
 	/* followed by nr_queued struct krg_gh_sigqueued */
+};
+
+/*
+ * TIME: the process's clocks when it was captured, as it read them (its
+ * time namespace's offsets included), and its ITIMER_REAL.  A restore keeps
+ * CLOCK_MONOTONIC and CLOCK_BOOTTIME going on from these values (never
+ * backwards) and arms the timer with the time it had left.
+ */
+struct krg_gh_time {
+	s64 monotonic_ns, boottime_ns;	/* CLOCK_MONOTONIC, CLOCK_BOOTTIME */
+	s64 realtime_ns;		/* CLOCK_REALTIME at the same moment */
+	u64 it_real_value_ns;		/* ITIMER_REAL left, 0: disarmed */
+	u64 it_real_interval_ns;
 };
 
 /* RLIMITS: RLIM_NLIMITS (16) pairs of cur, max. */

@@ -143,7 +143,8 @@ static void krgp_exit_report(struct work_struct *w)
 	int ret = krgp_call(ew->home, KRGP_OP_MIG_EXIT, &ew->note, sizeof(ew->note),
 			    NULL, NULL);
 
-	if (ret < 0)
+	/* -ESRCH: its stub was killed first and forwarded that kill here */
+	if (ret < 0 && ret != -ESRCH)
 		pr_warn_ratelimited("the end of process %u could not be reported to node %u (%d)\n",
 				    le32_to_cpu(ew->note.pid), ew->home, ret);
 	kfree(ew);
@@ -430,6 +431,7 @@ static int krgp_mig_flush(struct krgp_capture *c)
 	struct krgp_mig_data *d = (void *)(hdr + 1);
 	void *reply = NULL;
 	size_t rlen = 0;
+	s64 mono, boot;
 	int ret;
 
 	BUILD_BUG_ON((sizeof(*hdr) + sizeof(*d)) % KRG_GHOST_ALIGN);
@@ -443,6 +445,9 @@ static int krgp_mig_flush(struct krgp_capture *c)
 	d->seq = cpu_to_le32(c->seq);
 	d->flags = cpu_to_le32(c->last ? KRGP_MIG_LAST : 0);
 	d->vdso_base = cpu_to_le64(c->vdso_base);
+	krgp_proc_clocks(&mono, &boot);
+	d->monotonic_ns = cpu_to_le64(mono);
+	d->boottime_ns = cpu_to_le64(boot);
 	ret = krg_comm_call(c->target, KRG_SVC_PROC, c->b->data, c->b->len,
 			    &reply, &rlen, c->last ? 2 * KRGP_MIG_STEP_MS :
 			    KRGP_MIG_STEP_MS);
@@ -749,7 +754,14 @@ static int krgp_do_migrate(const struct krgp_migrate_req *r, u32 *now, char *why
 		return -EINVAL;
 	}
 	t = krgp_find_task(pid);
+	if (t && (t->flags & PF_EXITING) && krgp_pid_home(pid) != self) {
+		/* the copy it left when it moved on: ask home */
+		put_task_struct(t);
+		t = NULL;
+	}
 	loc = t && krgp_is_stub(t) ? krgp_stub_location(pid) : -ESRCH;
+	if (loc == self)
+		loc = -ESRCH;	/* a stub the process came back into (GO done) */
 	if (!t || loc >= 0) {
 		u32 to = t ? loc : krgp_pid_home(pid);
 		struct krgp_migrate_req fwd = *r;

@@ -57,6 +57,7 @@ struct krgp_capture {
 	bool last;			/* the chunk being flushed holds END */
 	struct krg_gh_sigqueued *queued;	/* pending signals taken off */
 	unsigned int nr_queued;
+	u64 it_real_value, it_real_interval;	/* ITIMER_REAL, stopped */
 	/* the migration it serves */
 	u32 target;
 	u64 mig_id;
@@ -72,6 +73,16 @@ int krgp_capture_state(struct krgp_capture *c);
 void krgp_capture_undo(struct krgp_capture *c);
 int krgp_capture_pages(struct krgp_capture *c,
 		       int (*flush)(struct krgp_capture *c));
+
+/* ---- clocks and interval timer (clocks.c) ------------------------------ */
+
+/* current's CLOCK_MONOTONIC and CLOCK_BOOTTIME as it reads them */
+void krgp_proc_clocks(s64 *monotonic, s64 *boottime);
+int krgp_cap_time(struct krgp_capture *c);
+void krgp_time_undo(struct krgp_capture *c);
+int krgp_time_check(const struct krg_gh_time *g);
+void krgp_time_apply(const struct krg_gh_time *g);
+int krgp_time_offsets(s64 monotonic, s64 boottime, s64 *mono_off, s64 *boot_off);
 
 /* ---- processes that moved (migrate.c) ---------------------------------- */
 
@@ -138,6 +149,7 @@ struct krgp_restore_job {
 	u32 src;
 	pid_t pid;
 	u64 vdso_base;
+	s64 mono_off, boot_off;		/* of the restorer's time namespace */
 	struct krgp_mproc *stub;	/* restored into this stub (home), else NULL */
 
 	spinlock_t lock;

@@ -52,6 +52,7 @@ static DECLARE_WAIT_QUEUE_HEAD(krgp_restorer_wq);
 static bool krgp_jobs_closed;		/* the environment ended */
 
 #define KRGP_MAX_CHUNKS		4	/* queued per job before the source waits */
+#define KRGP_REAP_WAIT_MS	5000	/* for a dying copy to free the PID */
 
 void krgp_job_put(struct krgp_restore_job *job)
 {
@@ -120,11 +121,13 @@ static void krgp_job_unlink(struct krgp_restore_job *job)
 /* ---- the messages of the source ----------------------------------------- */
 
 static struct krgp_restore_job *krgp_job_new(u32 src, u64 id, pid_t pid,
-					     u64 vdso_base, int *err)
+					     const struct krgp_mig_data *d, int *err)
 {
+	u64 vdso_base = le64_to_cpu(d->vdso_base);
 	struct krgp_restore_job *job;
 	struct krgp_mproc *mp;
 	struct task_struct *t;
+	int i;
 
 	if (pid <= 1 || pid >= PID_MAX_LIMIT || vdso_base >= TASK_SIZE_MAX ||
 	    !PAGE_ALIGNED(vdso_base)) {
@@ -145,6 +148,12 @@ static struct krgp_restore_job *krgp_job_new(u32 src, u64 id, pid_t pid,
 	job->src = src;
 	job->pid = pid;
 	job->vdso_base = vdso_base;
+	if (krgp_time_offsets(le64_to_cpu(d->monotonic_ns), le64_to_cpu(d->boottime_ns),
+			      &job->mono_off, &job->boot_off)) {
+		kfree(job);
+		*err = -EINVAL;
+		return NULL;
+	}
 	spin_lock_init(&job->lock);
 	init_waitqueue_head(&job->wq);
 	INIT_LIST_HEAD(&job->chunks);
@@ -152,6 +161,12 @@ static struct krgp_restore_job *krgp_job_new(u32 src, u64 id, pid_t pid,
 	INIT_LIST_HEAD(&job->list_wait);
 
 	t = krgp_find_task(pid);
+	/* The copy it left here when it moved on may still be on its way out. */
+	for (i = 0; t && (t->flags & PF_EXITING) && i < KRGP_REAP_WAIT_MS / 10; i++) {
+		put_task_struct(t);
+		msleep(10);
+		t = krgp_find_task(pid);
+	}
 	spin_lock(&krgp_jobs_lock);
 	mp = krgp_mproc_find(pid);
 	if (krgp_jobs_closed) {
@@ -203,10 +218,14 @@ void krgp_serve_mig_data(struct krgp_req *req)
 		return;
 	}
 	if (seq == 0) {
-		job = krgp_job_new(req->src, id, le32_to_cpu(d->pid),
-				   le64_to_cpu(d->vdso_base), &ret);
+		job = krgp_job_new(req->src, id, le32_to_cpu(d->pid), d, &ret);
 		if (!job) {
-			krgp_reply(req, ret, NULL, 0);
+			snprintf(res.why, sizeof(res.why), "%s",
+				 ret == -EEXIST ? "its PID is taken on the target" :
+				 ret == -EHOSTDOWN ? "the target is leaving the cluster" :
+				 ret == -EINVAL ? "the target found its first message malformed" :
+				 "the target had no memory for it");
+			krgp_reply(req, ret, &res, sizeof(res));
 			return;
 		}
 	} else {
@@ -326,6 +345,9 @@ void krgp_serve_mig_go(struct krgp_req *req)
 	else if (!ret)
 		ret = job->error ?: -EIO;
 	spin_unlock(&job->lock);
+	/* Home again: from now on its stub is the process (migrate.c). */
+	if (!ret && job->stub)
+		WRITE_ONCE(job->stub->loc, krg_comm_self());
 	if (ret)
 		krgp_job_fail(job, ret, "the registers could not be set");
 	else
@@ -407,6 +429,8 @@ long krgp_restorer_wait(void __user *uarg)
 		out.id = job->id;
 		out.pid = job->pid;
 		out.vdso_base = job->vdso_base;
+		out.monotonic_offset_ns = job->mono_off;
+		out.boottime_offset_ns = job->boot_off;
 		krgp_job_put(job);	/* the waiting list's reference */
 	}
 	if (copy_to_user(uarg, &out, sizeof(out)))
@@ -477,6 +501,8 @@ long krgp_restore_ioctl(struct file *file, void __user *uarg)
 	}
 	if (arg.error) {
 		krgp_job_fail(job, -(int)min_t(u32, arg.error, MAX_ERRNO),
+			      arg.error_step == KRG_PROC_RESTORE_STEP_TIMENS ?
+			      "the restorer could not set up the process's clocks (time namespace)" :
 			      "the restorer could not place the vDSO where the process had it");
 		krgp_job_put(job);
 		return -EADDRINUSE;

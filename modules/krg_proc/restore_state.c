@@ -55,7 +55,8 @@ struct krgp_rs {
 	u32 umask;
 	struct krg_gh_creds *creds;	/* + groups */
 	struct krg_gh_signals *sig;	/* + queued */
-	bool have_task, have_mm, have_fs;
+	struct krg_gh_time time;
+	bool have_task, have_mm, have_fs, have_time;
 };
 
 #define bad(rs, fmt, ...) ({ snprintf((rs)->job->why, KRGP_WHY_MAX, fmt, ##__VA_ARGS__); -EINVAL; })
@@ -590,7 +591,7 @@ static int krgp_rs_end(struct krgp_rs *rs)
 	int ret;
 	unsigned int i;
 
-	if (!rs->have_task || !rs->have_mm || !rs->have_fs || !rs->creds ||
+	if (!rs->have_task || !rs->have_mm || !rs->have_fs || !rs->have_time || !rs->creds ||
 	    !rs->sig || !rs->job->regs || !rs->job->fpu)
 		return bad(rs, "the stream lacks a record");
 	if (!rs->mm_cleared) {
@@ -618,6 +619,8 @@ static int krgp_rs_end(struct krgp_rs *rs)
 	ret = krgp_rs_task_apply(rs);
 	if (!ret)
 		ret = krgp_rs_signals_apply(rs);
+	if (!ret)
+		krgp_time_apply(&rs->time);
 	if (!ret)
 		ret = krgp_rs_creds_apply(rs);
 	return ret;
@@ -685,6 +688,12 @@ static int krgp_rs_record(struct krgp_rs *rs, const struct krg_ghost_item *it)
 			memcpy(rs->sig, it->data, it->len);
 		return rs->sig ? 0 : -ENOMEM;
 	}
+	case KRG_GH_TIME:
+		if (it->len != sizeof(rs->time) || krgp_time_check(it->data))
+			return bad(rs, "malformed time record");
+		memcpy(&rs->time, it->data, sizeof(rs->time));
+		rs->have_time = true;
+		return 0;
 	case KRG_GH_RLIMITS:
 		if (it->len != sizeof(struct krg_gh_rlimits))
 			return bad(rs, "malformed resource limits");

@@ -287,6 +287,8 @@ struct krgp_mig_data {
 	__le32 flags;		/* KRGP_MIG_LAST */
 	__le32 pad;
 	__le64 vdso_base;	/* seq 0: where the restorer's [vvar] must be */
+	__le64 monotonic_ns;	/* the process's clocks (ns) when sent */
+	__le64 boottime_ns;
 };
 #define KRGP_MIG_LAST		0x1
 

@@ -14,6 +14,9 @@
  *  - drops the rseq area glibc registered for the krginit thread it was
  *    copied from: that area is in memory the restore replaces, and the
  *    kernel would go on writing the CPU number there;
+ *  - enters a time namespace of its own whose offsets make the process's
+ *    CLOCK_MONOTONIC and CLOCK_BOOTTIME go on from their values on the
+ *    source node (they count from each node's boot);
  *  - puts its vDSO where the migrated process had it ([vvar] at
  *    job->vdso_base), since the process's code and saved context point into
  *    it: unmap [vvar] and [vdso], arch_prctl(ARCH_MAP_VDSO_64), check.
@@ -228,11 +231,83 @@ static void drop_rseq(void)
 		syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
 }
 
+/* v in decimal at p; its length. */
+static size_t put_uint(char *p, uint64_t v)
+{
+	char digits[24];
+	size_t n = 0, k = 0;
+
+	do {
+		digits[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (k)
+		p[n++] = digits[--k];
+	return n;
+}
+
+/* "<name> <sec> <nsec>\n" for an offset of ns nanoseconds (nsec in [0, 1e9)). */
+static size_t put_offset(char *p, const char *name, int64_t ns)
+{
+	int64_t sec = ns / 1000000000, nsec = ns % 1000000000;
+	size_t n = strlen(name);
+
+	if (nsec < 0) {
+		nsec += 1000000000;
+		sec--;
+	}
+	memcpy(p, name, n);
+	p[n++] = ' ';
+	if (sec < 0)
+		p[n++] = '-';
+	n += put_uint(p + n, sec < 0 ? -(uint64_t)sec : (uint64_t)sec);
+	p[n++] = ' ';
+	n += put_uint(p + n, (uint64_t)nsec);
+	p[n++] = '\n';
+	return n;
+}
+
+/* A new time namespace with job's offsets, entered: 0 or a positive errno. */
+static int enter_timens(const struct krg_proc_restore_job *job)
+{
+	char buf[128];
+	size_t len;
+	long fd, n;
+	int ret = 0;
+
+	if (syscall(SYS_unshare, CLONE_NEWTIME))
+		return errno;
+	len = put_offset(buf, "monotonic", job->monotonic_offset_ns);
+	len += put_offset(buf + len, "boottime", job->boottime_offset_ns);
+	fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	n = syscall(SYS_write, fd, buf, len);
+	if (n < 0)
+		ret = errno;
+	else if ((size_t)n != len)
+		ret = EIO;
+	syscall(SYS_close, fd);
+	if (ret)
+		return ret;
+	fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (syscall(SYS_setns, fd, CLONE_NEWTIME))
+		ret = errno;
+	syscall(SYS_close, fd);
+	return ret;
+}
+
 static void __attribute__((noreturn)) restore_child(int env_fd, struct krg_proc_restore_job *job)
 {
 	drop_rseq();
-	if (job->vdso_base)
+	job->error = (uint32_t)enter_timens(job);
+	job->error_step = KRG_PROC_RESTORE_STEP_TIMENS;
+	if (!job->error && job->vdso_base) {
 		job->error = (uint32_t)move_vdso(job->vdso_base);
+		job->error_step = KRG_PROC_RESTORE_STEP_VDSO;
+	}
 	/* does not return when the child became the migrated process */
 	syscall(SYS_ioctl, env_fd, KRG_PROC_IOC_RESTORE, job);
 	syscall(SYS_exit_group, 127);

@@ -225,12 +225,17 @@ struct krg_proc_env_init {
  * when the environment ends, -EINTR on a signal.  krginit then creates the
  * restorer: clone3() with set_tid = { job->pid } (one level: the cluster
  * namespace) and exit_signal SIGCHLD.  The child
- *   1. when job->vdso_base is not 0 and its own [vvar] mapping does not
+ *   1. enters a new time namespace whose offsets are job's (so that the
+ *      process's CLOCK_MONOTONIC and CLOCK_BOOTTIME go on from where they
+ *      were on the source): unshare(CLONE_NEWTIME), writes the offsets to
+ *      /proc/self/timens_offsets, setns() to /proc/self/ns/time_for_children;
+ *   2. when job->vdso_base is not 0 and its own [vvar] mapping does not
  *      start there: unmaps its [vvar] and [vdso] and calls
  *      arch_prctl(ARCH_MAP_VDSO_64, job->vdso_base) -- without calling the
  *      vDSO in between -- and checks that [vvar] now starts there;
- *   2. calls RESTORE with the job (and any error of step 1 in job->error,
- *      positive errno, so that the kernel reports it to the source node).
+ *   3. calls RESTORE with the job (and any error of steps 1-2 in job->error,
+ *      positive errno, and the step in job->error_step, so that the kernel
+ *      reports it to the source node).
  * RESTORE does not return on success: the child has become the migrated
  * process (its memory, files, credentials, signal state and registers) and
  * goes on where it was stopped.  On failure it returns -1/errno and the
@@ -242,7 +247,13 @@ struct krg_proc_restore_job {
 	__u32 pid;			/* out: the PID the restorer must get */
 	__u32 error;			/* in (RESTORE): positive errno of step 1, else 0 */
 	__u64 vdso_base;		/* out: where [vvar] must start, 0 = no vDSO */
+	__s64 monotonic_offset_ns;	/* out: offsets of its time namespace */
+	__s64 boottime_offset_ns;
+	__u32 error_step;		/* in: KRG_PROC_RESTORE_STEP_* that failed */
+	__u32 pad;
 };
+#define KRG_PROC_RESTORE_STEP_VDSO	0
+#define KRG_PROC_RESTORE_STEP_TIMENS	1
 #define KRG_PROC_IOC_RESTORER_WAIT _IOR(KRG_PROC_IOC_MAGIC, 3, struct krg_proc_restore_job)
 #define KRG_PROC_IOC_RESTORE	_IOW(KRG_PROC_IOC_MAGIC, 4, struct krg_proc_restore_job)
 
