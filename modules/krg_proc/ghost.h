@@ -78,6 +78,7 @@ struct krg_gh_task {
 	u64 clear_child_tid;
 	u32 krg_caps[4];		/* struct krg_caps */
 	u64 start_time_ns;		/* boot-independent: ns since the epoch */
+	u32 loginuid, sessionid;	/* audit; (u32)-1: unset */
 	char comm[16];
 };
 #define KRG_GH_TASK_NO_NEW_PRIVS	0x1
@@ -163,10 +164,18 @@ struct krg_gh_mm {
 	u64 arg_start, arg_end, env_start, env_end;
 	u64 vdso_base;			/* start of [vvar], 0: no vDSO */
 	u64 vdso_end;			/* end of [vdso] */
+	u32 flags;			/* KRG_GH_MM_* */
+	u32 membarrier;			/* KRG_GH_MEMBARRIER_*: registrations */
 	u64 auxv[KRG_GH_AUXV];
 	struct krg_gh_ident exe;
 	/* followed by the exe path, NUL-terminated */
 };
+
+#define KRG_GH_MM_THP_DISABLE		0x1	/* prctl(PR_SET_THP_DISABLE) */
+#define KRG_GH_MEMBARRIER_PRIVATE	0x1	/* MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED */
+#define KRG_GH_MEMBARRIER_GLOBAL	0x2	/* ..._REGISTER_GLOBAL_EXPEDITED */
+#define KRG_GH_MEMBARRIER_SYNC_CORE	0x4	/* ..._PRIVATE_EXPEDITED_SYNC_CORE */
+#define KRG_GH_MEMBARRIER_RSEQ		0x8	/* ..._PRIVATE_EXPEDITED_RSEQ */
 
 /* VMA: one mapping, in address order, not overlapping. */
 enum krg_gh_vma_kind {
@@ -189,6 +198,17 @@ struct krg_gh_vma {
 #define KRG_GH_VMA_GROWSDOWN	0x2
 #define KRG_GH_VMA_LOCKED	0x4
 #define KRG_GH_VMA_MAYWRITE	0x8	/* file opened for writing (shared) */
+#define KRG_GH_VMA_NORESERVE	0x1000	/* MAP_NORESERVE */
+/* madvise() state */
+#define KRG_GH_VMA_DONTFORK	0x10	/* MADV_DONTFORK */
+#define KRG_GH_VMA_DONTDUMP	0x20	/* MADV_DONTDUMP */
+#define KRG_GH_VMA_WIPEONFORK	0x40	/* MADV_WIPEONFORK */
+#define KRG_GH_VMA_SEQUENTIAL	0x80	/* MADV_SEQUENTIAL */
+#define KRG_GH_VMA_RANDOM	0x100	/* MADV_RANDOM */
+#define KRG_GH_VMA_HUGEPAGE	0x200	/* MADV_HUGEPAGE */
+#define KRG_GH_VMA_NOHUGEPAGE	0x400	/* MADV_NOHUGEPAGE */
+#define KRG_GH_VMA_MERGEABLE	0x800	/* MADV_MERGEABLE (KSM) */
+#define KRG_GH_VMA_MADVISE	0xff0
 
 /* FILE: one open file descriptor, in fd order. */
 enum krg_gh_file_kind {

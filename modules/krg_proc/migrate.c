@@ -57,7 +57,7 @@ void krgp_mproc_hash_add(struct krgp_mproc *mp)
 	hash_add_rcu(krgp_mproc_hash, &mp->hnode, mp->pid);
 }
 
-static void krgp_mproc_del(struct krgp_mproc *mp)
+void krgp_mproc_del(struct krgp_mproc *mp)
 {
 	spin_lock(&krgp_mproc_lock);
 	if (!hlist_unhashed(&mp->hnode))
@@ -125,6 +125,26 @@ pid_t krgp_guest_ppid(struct task_struct *t)
 	mp = krgp_mproc_find(task_tgid_nr_ns(t, task_active_pid_ns(t)));
 	if (mp && mp->kind == KRGP_MP_GUEST && mp->task == t)
 		ret = mp->ppid;
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * The copy of a process that moved on and is on its way out (killed after
+ * GO, or exiting): its PID is not free yet, and requests for the process
+ * are not for it.  A zombie leader whose threads still run is not leaving.
+ */
+bool krgp_task_leaving(struct task_struct *t)
+{
+	struct krgp_mproc *mp;
+	bool ret;
+
+	if (t->signal->flags & SIGNAL_GROUP_EXIT ||
+	    (t->flags & PF_EXITING && !atomic_read(&t->signal->live)))
+		return true;
+	rcu_read_lock();
+	mp = krgp_mproc_find(task_tgid_nr_ns(t, task_active_pid_ns(t)));
+	ret = mp && mp->kind == KRGP_MP_GUEST && mp->task == t && READ_ONCE(mp->gone);
 	rcu_read_unlock();
 	return ret;
 }
@@ -239,172 +259,6 @@ void krgp_mig_node_down(u32 node)
 		}
 	spin_unlock(&krgp_mproc_lock);
 	krgp_jobs_node_down(node);
-}
-
-/* ---- the stub ------------------------------------------------------------- */
-
-static void krgp_stub_forward(struct krgp_mproc *mp, int sig,
-			      kernel_siginfo_t *info, enum pid_type type)
-{
-	struct krgp_signal_req r = {};
-	int ret;
-
-	krgp_cred_pack(&r.cred);
-	r.kind = cpu_to_le32(type == PIDTYPE_PID ? KRGP_SIG_THREAD : KRGP_SIG_PROCESS);
-	r.tgid = cpu_to_le32(type == PIDTYPE_PID ? mp->pid : 0);
-	r.pid = cpu_to_le32(mp->pid);
-	r.sig = cpu_to_le32(sig);
-	memcpy(r.info.raw, info, sizeof(r.info.raw));
-	ret = krgp_call(READ_ONCE(mp->loc), KRGP_OP_SIGNAL, &r, sizeof(r), NULL, NULL);
-	if (ret < 0)
-		pr_warn_ratelimited("signal %d to process %d on node %u: %d\n",
-				    sig, mp->pid, mp->loc, ret);
-}
-
-/* Forwards every signal the stub received to where the process runs. */
-static void krgp_stub_signals(struct krgp_mproc *mp)
-{
-	for (;;) {
-		kernel_siginfo_t info;
-		enum pid_type type;
-		sigset_t none;
-		int sig;
-
-		sigemptyset(&none);
-		spin_lock_irq(&current->sighand->siglock);
-		sig = dequeue_signal(current, &none, &info, &type);
-		spin_unlock_irq(&current->sighand->siglock);
-		if (sig <= 0)
-			break;
-		krgp_stub_forward(mp, sig, &info, type);
-	}
-	/* Work queued with TWA_SIGNAL runs once the stub returns. */
-	if (test_thread_flag(TIF_NOTIFY_SIGNAL))
-		clear_notify_signal();
-}
-
-/*
- * The stub ends as the process did: exit(n) through a one-instruction page
- * (do_exit is not exported), a deadly signal with its default action.
- */
-static void krgp_stub_die(int status)
-{
-	struct pt_regs *regs = task_pt_regs(current);
-	static const u8 insn[2] = { 0x0f, 0x05 };	/* syscall */
-	int sig = status & 0x7f;
-	unsigned long page;
-	sigset_t all;
-
-	/* Nothing is delivered on the way out but the deadly signal. */
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	if (!sig) {
-		page = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_EXEC,
-			       MAP_PRIVATE | MAP_ANONYMOUS, 0);
-		if (!IS_ERR_VALUE(page) &&
-		    access_process_vm(current, page, (void *)insn, sizeof(insn),
-				      FOLL_FORCE | FOLL_WRITE) == sizeof(insn)) {
-			regs->ip = page;
-			regs->ax = __NR_exit_group;
-			regs->di = (status >> 8) & 0xff;
-			regs->orig_ax = -1;
-			return;
-		}
-		sig = SIGKILL;
-	}
-	if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU ||
-	    sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH ||
-	    !valid_signal(sig))
-		sig = SIGKILL;
-	spin_lock_irq(&current->sighand->siglock);
-	current->sighand->action[sig - 1].sa.sa_handler = SIG_DFL;
-	spin_unlock_irq(&current->sighand->siglock);
-	force_sig(sig);
-}
-
-/*
- * A stub must see every signal sent to it, to forward it: none is blocked,
- * and every handler is a placeholder the stub never runs (SIG_DFL would let
- * the kernel kill it at once for a fatal signal, SIG_IGN drop the signal).
- */
-#define KRGP_STUB_HANDLER	((__sighandler_t)2)
-
-static void krgp_stub_catch_all(void)
-{
-	struct sighand_struct *sh = current->sighand;
-	sigset_t none;
-	int i;
-
-	spin_lock_irq(&sh->siglock);
-	for (i = 0; i < _NSIG; i++) {
-		if (i + 1 == SIGKILL || i + 1 == SIGSTOP)
-			continue;
-		sh->action[i].sa.sa_handler = KRGP_STUB_HANDLER;
-		sh->action[i].sa.sa_flags = 0;
-	}
-	spin_unlock_irq(&sh->siglock);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-static void krgp_stub_run(struct krgp_mproc *mp)
-{
-	int ret;
-
-	/* Its rseq area goes with its memory: the way out must not touch it. */
-#ifdef CONFIG_RSEQ
-	current->rseq = NULL;
-	current->rseq_sig = 0;
-#endif
-	krgp_stub_catch_all();
-	krgp_mm_clear();
-	krgp_files_clear();
-	for (;;) {
-		struct krgp_restore_job *job;
-		bool exited, lost;
-
-		ret = wait_event_interruptible(mp->wq, READ_ONCE(mp->exited) ||
-					       READ_ONCE(mp->lost) || READ_ONCE(mp->back));
-		if (fatal_signal_pending(current)) {
-			kernel_siginfo_t info;
-
-			clear_siginfo(&info);
-			info.si_signo = SIGKILL;
-			info.si_code = SI_KERNEL;
-			if (!READ_ONCE(mp->exited) && !READ_ONCE(mp->lost))
-				krgp_stub_forward(mp, SIGKILL, &info, PIDTYPE_TGID);
-			krgp_mproc_del(mp);
-			return;
-		}
-		if (ret) {
-			krgp_stub_signals(mp);
-			continue;
-		}
-		spin_lock(&krgp_mproc_lock);
-		job = mp->back;
-		exited = mp->exited;
-		lost = mp->lost;
-		spin_unlock(&krgp_mproc_lock);
-		if (job) {
-			ret = krgp_restore_into_stub(job);
-			spin_lock(&krgp_mproc_lock);
-			mp->back = NULL;
-			spin_unlock(&krgp_mproc_lock);
-			krgp_job_put(job);
-			if (!ret) {
-				/* It runs here again: GO set its registers. */
-				krgp_mproc_del(mp);
-				return;
-			}
-			krgp_mm_clear();
-			continue;
-		}
-		if (exited || lost) {
-			krgp_mproc_del(mp);
-			krgp_stub_die(exited ? mp->exit_code : SIGKILL);
-			return;
-		}
-	}
 }
 
 /* ---- the source ------------------------------------------------------------ */
@@ -645,14 +499,17 @@ static int krgp_mig_check(struct task_struct *t, char *why)
 	struct mm_struct *mm;
 	int n;
 
-	if (t->flags & (PF_KTHREAD | PF_EXITING))
+	if (t->flags & PF_KTHREAD)
 		return -ESRCH;
+	/* (before PF_EXITING: a leader that ended while its threads run) */
 	n = get_nr_threads(t);
-	if (n > 1) {
+	if (n > 1 && !(t->signal->flags & SIGNAL_GROUP_EXIT)) {
 		snprintf(why, KRGP_WHY_MAX,
 			 "it has %d threads (multi-threaded migration is not there yet)", n);
 		return -EBUSY;
 	}
+	if (t->flags & PF_EXITING)
+		return -ESRCH;
 	if (t->ptrace) {
 		snprintf(why, KRGP_WHY_MAX, "it is being traced");
 		return -EBUSY;
@@ -754,7 +611,7 @@ static int krgp_do_migrate(const struct krgp_migrate_req *r, u32 *now, char *why
 		return -EINVAL;
 	}
 	t = krgp_find_task(pid);
-	if (t && (t->flags & PF_EXITING) && krgp_pid_home(pid) != self) {
+	if (t && krgp_task_leaving(t) && krgp_pid_home(pid) != self) {
 		/* the copy it left when it moved on: ask home */
 		put_task_struct(t);
 		t = NULL;

@@ -21,6 +21,7 @@
 #include <linux/netlink.h>
 #include <linux/path.h>
 #include <linux/refcount.h>
+#include <linux/slab.h>
 #include <linux/wait.h>
 
 #include "ghost.h"
@@ -73,6 +74,34 @@ int krgp_capture_state(struct krgp_capture *c);
 void krgp_capture_undo(struct krgp_capture *c);
 int krgp_capture_pages(struct krgp_capture *c,
 		       int (*flush)(struct krgp_capture *c));
+/* capture_mm.c: the MM and VMA records */
+int krgp_cap_mm(struct krgp_capture *c);
+int krgp_cap_vmas(struct krgp_capture *c);
+
+/* Room for one more element in *arr (nr used of *max): 0 or -ENOMEM. */
+static inline int krgp_grow(void **arr, unsigned int nr, unsigned int *max, size_t size)
+{
+	unsigned int n = *max ? *max * 2 : 64;
+	void *p;
+
+	if (nr < *max)
+		return 0;
+	p = krealloc_array(*arr, n, size, GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*max = n;
+	return 0;
+}
+
+/* ---- flags of an address space (mm_state.c) ---------------------------- */
+
+u32 krgp_madv_of_vm(unsigned long vm_flags);
+unsigned long krgp_vm_of_madv(u32 gh);
+u32 krgp_membarrier_of_mm(struct mm_struct *mm);
+void krgp_membarrier_set(u32 gh);
+void krgp_thp_disable_set(bool disable);
+int krgp_vma_set_madv(struct mm_struct *mm, unsigned long start, unsigned long end, u32 gh);
 
 /* ---- clocks and interval timer (clocks.c) ------------------------------ */
 
@@ -115,6 +144,11 @@ extern spinlock_t krgp_mproc_lock;
 /* Under RCU or krgp_mproc_lock. */
 struct krgp_mproc *krgp_mproc_find(pid_t pid);
 bool krgp_is_stub(struct task_struct *t);
+bool krgp_task_leaving(struct task_struct *t);
+void krgp_mproc_del(struct krgp_mproc *mp);
+/* stub.c: the home task of a process that moved; forwards what it got */
+void krgp_stub_run(struct krgp_mproc *mp);
+void krgp_stub_signals(struct krgp_mproc *mp);
 /* Under krgp_mproc_lock. */
 void krgp_mproc_hash_add(struct krgp_mproc *mp);
 /* A guest's parent (0: outside the cluster), or -1 if t is no guest. */

@@ -162,7 +162,7 @@ static struct krgp_restore_job *krgp_job_new(u32 src, u64 id, pid_t pid,
 
 	t = krgp_find_task(pid);
 	/* The copy it left here when it moved on may still be on its way out. */
-	for (i = 0; t && (t->flags & PF_EXITING) && i < KRGP_REAP_WAIT_MS / 10; i++) {
+	for (i = 0; t && krgp_task_leaving(t) && i < KRGP_REAP_WAIT_MS / 10; i++) {
 		put_task_struct(t);
 		msleep(10);
 		t = krgp_find_task(pid);

@@ -33,88 +33,7 @@
 #include "caps.h"
 #include "env.h"
 #include "migrate.h"
-
-struct krgp_rvma {
-	unsigned long start, end;
-	bool writable, pages;		/* pages may come for it */
-};
-
-struct krgp_rs {
-	struct krgp_restore_job *job;
-	u16 last_type;
-	bool hdr_seen, mm_cleared, files_cleared, ended;
-	u64 nr_records, nr_pages;
-	struct krgp_rvma *vmas;
-	unsigned int nr_vmas, max_vmas, cursor;
-	unsigned long last_end;
-	int next_fd;
-	int *holes;			/* placeholder fds to release */
-	unsigned int nr_holes, max_holes;
-	struct krg_gh_mm mm;
-	char *exe, *cwd;
-	u32 umask;
-	struct krg_gh_creds *creds;	/* + groups */
-	struct krg_gh_signals *sig;	/* + queued */
-	struct krg_gh_time time;
-	bool have_task, have_mm, have_fs, have_time;
-};
-
-#define bad(rs, fmt, ...) ({ snprintf((rs)->job->why, KRGP_WHY_MAX, fmt, ##__VA_ARGS__); -EINVAL; })
-
-/* ---- memory ------------------------------------------------------------- */
-
-static void krgp_vdso_range(struct mm_struct *mm, unsigned long *lo,
-			    unsigned long *hi)
-{
-	const struct vdso_image *img = mm->context.vdso_image;
-	unsigned long text = (unsigned long)mm->context.vdso;
-
-	*lo = *hi = 0;
-	if (img && text) {
-		*lo = text + img->sym_vvar_start;
-		*hi = text + img->size;
-	}
-}
-
-int krgp_mm_clear(void)
-{
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	unsigned long lo, hi, *r = NULL;
-	unsigned int n = 0, max = 0, i;
-	int ret = 0;
-
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
-	krgp_vdso_range(mm, &lo, &hi);
-	{
-		VMA_ITERATOR(vmi, mm, 0);
-
-		for_each_vma(vmi, vma) {
-			if (vma->vm_start >= lo && vma->vm_end <= hi)
-				continue;
-			if (n == max) {
-				unsigned long *nr;
-
-				max = max ? max * 2 : 64;
-				nr = krealloc_array(r, max, 2 * sizeof(*r), GFP_KERNEL);
-				if (!nr) {
-					ret = -ENOMEM;
-					break;
-				}
-				r = nr;
-			}
-			r[2 * n] = vma->vm_start;
-			r[2 * n + 1] = vma->vm_end;
-			n++;
-		}
-	}
-	mmap_read_unlock(mm);
-	for (i = 0; !ret && i < n; i++)
-		ret = vm_munmap(r[2 * i], r[2 * i + 1] - r[2 * i]);
-	kfree(r);
-	return ret;
-}
+#include "restore_state.h"
 
 /*
  * Is the file opened on the target the one the process had?  The same
@@ -137,9 +56,9 @@ static bool krgp_same_file(const struct krg_gh_ident *a,
 	       a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec;
 }
 
-static struct file *krgp_open_same(struct krgp_rs *rs, const char *path,
-				   int flags, const struct krg_gh_ident *id,
-				   bool same_content)
+struct file *krgp_open_same(struct krgp_rs *rs, const char *path,
+			    int flags, const struct krg_gh_ident *id,
+			    bool same_content)
 {
 	struct krg_gh_ident now;
 	struct file *f;
@@ -157,122 +76,6 @@ static struct file *krgp_open_same(struct krgp_rs *rs, const char *path,
 		return ERR_PTR(-ENOENT);
 	}
 	return f;
-}
-
-static int krgp_rs_vma(struct krgp_rs *rs, const struct krg_ghost_item *it)
-{
-	const struct krg_gh_vma *v = it->data;
-	unsigned long len, ret, flags;
-	struct krgp_rvma *rv;
-	struct file *f = NULL;
-	const char *path = NULL;
-	int err;
-
-	if (!PAGE_ALIGNED(v->start) || !PAGE_ALIGNED(v->end) || v->start >= v->end ||
-	    v->end > TASK_SIZE || v->start < rs->last_end || v->kind > KRG_GH_VMA_VDSO ||
-	    v->prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC) ||
-	    v->flags & ~(KRG_GH_VMA_SHARED | KRG_GH_VMA_GROWSDOWN |
-			 KRG_GH_VMA_LOCKED | KRG_GH_VMA_MAYWRITE) ||
-	    v->pgoff > (ULONG_MAX >> PAGE_SHIFT) - ((v->end - v->start) >> PAGE_SHIFT))
-		return bad(rs, "malformed mapping record");
-	if (v->kind == KRG_GH_VMA_FILE) {
-		path = krg_ghost_str(it->data, it->len, sizeof(*v));
-		if (!path)
-			return bad(rs, "malformed mapping path");
-	} else if (it->len != sizeof(*v)) {
-		return bad(rs, "malformed mapping record");
-	}
-	rs->last_end = v->end;
-	if (!rs->mm_cleared) {
-		err = krgp_mm_clear();
-		if (err)
-			return err;
-		rs->mm_cleared = true;
-	}
-	if (v->kind == KRG_GH_VMA_VDSO) {
-		unsigned long lo, hi;
-
-		krgp_vdso_range(current->mm, &lo, &hi);
-		if (v->start < lo || v->end > hi)
-			return bad(rs, "the vDSO is not where the process had it");
-		return 0;
-	}
-	len = v->end - v->start;
-	flags = MAP_FIXED;
-	if (v->flags & KRG_GH_VMA_GROWSDOWN)
-		flags |= MAP_GROWSDOWN;
-	if (v->flags & KRG_GH_VMA_LOCKED)
-		flags |= MAP_LOCKED;
-	switch (v->kind) {
-	case KRG_GH_VMA_ANON:
-		flags |= MAP_PRIVATE | MAP_ANONYMOUS;
-		break;
-	case KRG_GH_VMA_SHANON:
-		flags |= MAP_SHARED | MAP_ANONYMOUS;
-		break;
-	default:
-		flags |= v->flags & KRG_GH_VMA_SHARED ? MAP_SHARED : MAP_PRIVATE;
-		f = krgp_open_same(rs, path, (v->flags & KRG_GH_VMA_SHARED) &&
-				   (v->flags & KRG_GH_VMA_MAYWRITE) ? O_RDWR : O_RDONLY,
-				   &v->ident, !(v->flags & KRG_GH_VMA_SHARED));
-		if (IS_ERR(f))
-			return PTR_ERR(f);
-		break;
-	}
-	ret = vm_mmap(f, v->start, len, v->prot, flags,
-		      f ? v->pgoff << PAGE_SHIFT : 0);
-	if (f)
-		fput(f);
-	if (IS_ERR_VALUE(ret) || ret != v->start) {
-		snprintf(rs->job->why, KRGP_WHY_MAX, "memory at %#llx cannot be mapped (%ld)",
-			 v->start, (long)ret);
-		return IS_ERR_VALUE(ret) ? (long)ret : -EADDRINUSE;
-	}
-	if (rs->nr_vmas == rs->max_vmas) {
-		unsigned int max = rs->max_vmas ? rs->max_vmas * 2 : 64;
-		void *n = krealloc_array(rs->vmas, max, sizeof(*rv), GFP_KERNEL);
-
-		if (!n)
-			return -ENOMEM;
-		rs->vmas = n;
-		rs->max_vmas = max;
-	}
-	rv = &rs->vmas[rs->nr_vmas++];
-	rv->start = v->start;
-	rv->end = v->end;
-	rv->writable = v->prot & PROT_WRITE;
-	rv->pages = v->kind != KRG_GH_VMA_FILE || !(v->flags & KRG_GH_VMA_SHARED);
-	return 0;
-}
-
-static int krgp_rs_pages(struct krgp_rs *rs, const struct krg_ghost_item *it)
-{
-	const struct krg_gh_pages *p = it->data;
-	unsigned long len;
-	struct krgp_rvma *rv = NULL;
-
-	if (!p->npages || p->npages > KRG_GHOST_REC_MAX / PAGE_SIZE ||
-	    it->len != sizeof(*p) + (size_t)p->npages * PAGE_SIZE ||
-	    !PAGE_ALIGNED(p->addr) || p->addr >= TASK_SIZE)
-		return bad(rs, "malformed memory record");
-	len = (unsigned long)p->npages * PAGE_SIZE;
-	for (; rs->cursor < rs->nr_vmas; rs->cursor++) {
-		rv = &rs->vmas[rs->cursor];
-		if (p->addr < rv->end)
-			break;
-	}
-	if (rs->cursor == rs->nr_vmas || p->addr < rv->start ||
-	    len > rv->end - p->addr || !rv->pages)
-		return bad(rs, "memory record outside the mappings");
-	if (rv->writable) {
-		if (copy_to_user((void __user *)p->addr, p + 1, len))
-			return bad(rs, "memory at %#llx cannot be written", p->addr);
-	} else if (access_process_vm(current, p->addr, (void *)(p + 1), len,
-				     FOLL_FORCE | FOLL_WRITE) != len) {
-		return bad(rs, "memory at %#llx cannot be written", p->addr);
-	}
-	rs->nr_pages += p->npages;
-	return 0;
 }
 
 /* ---- files --------------------------------------------------------------- */
@@ -335,17 +138,10 @@ static int krgp_rs_file(struct krgp_rs *rs, const struct krg_ghost_item *it)
 			fd = -EBADF;
 			break;
 		}
-		if (rs->nr_holes == rs->max_holes) {
-			unsigned int max = rs->max_holes ? rs->max_holes * 2 : 16;
-			int *n = krealloc_array(rs->holes, max, sizeof(int), GFP_KERNEL);
-
-			if (!n) {
-				put_unused_fd(fd);
-				fd = -ENOMEM;
-				break;
-			}
-			rs->holes = n;
-			rs->max_holes = max;
+		if (krgp_grow((void **)&rs->holes, rs->nr_holes, &rs->max_holes, sizeof(int))) {
+			put_unused_fd(fd);
+			fd = -ENOMEM;
+			break;
 		}
 		rs->holes[rs->nr_holes++] = fd;
 	}
@@ -373,51 +169,6 @@ static void krgp_set_pwd(const struct path *p)
 	write_seqcount_end(&fs->seq);
 	spin_unlock(&fs->lock);
 	path_put(&old);
-}
-
-static int krgp_rs_mm_fields(struct krgp_rs *rs)
-{
-	struct mm_struct *mm = current->mm;
-	const struct krg_gh_mm *g = &rs->mm;
-	struct file *exe = NULL, *old;
-
-	if (rs->exe[0]) {
-		exe = krgp_open_same(rs, rs->exe, O_RDONLY, &g->exe, true);
-		if (IS_ERR(exe))
-			return PTR_ERR(exe);
-	}
-	if (mmap_write_lock_killable(mm)) {
-		if (exe)
-			fput(exe);
-		return -EINTR;
-	}
-	spin_lock(&mm->arg_lock);
-	mm->start_code = g->start_code;
-	mm->end_code = g->end_code;
-	mm->start_data = g->start_data;
-	mm->end_data = g->end_data;
-	mm->start_brk = g->start_brk;
-	mm->brk = g->brk;
-	mm->start_stack = g->start_stack;
-	mm->arg_start = g->arg_start;
-	mm->arg_end = g->arg_end;
-	mm->env_start = g->env_start;
-	mm->env_end = g->env_end;
-	spin_unlock(&mm->arg_lock);
-	memcpy(mm->saved_auxv, g->auxv, sizeof(mm->saved_auxv));
-	if (exe && !exe_file_deny_write_access(exe)) {
-		old = rcu_dereference_protected(mm->exe_file, true);
-		rcu_assign_pointer(mm->exe_file, exe);
-		exe = NULL;
-		if (old) {
-			exe_file_allow_write_access(old);
-			fput(old);
-		}
-	}
-	mmap_write_unlock(mm);
-	if (exe)
-		fput(exe);
-	return 0;
 }
 
 static int krgp_rs_limits(struct krgp_rs *rs, const struct krg_ghost_item *it)
@@ -467,7 +218,6 @@ static int krgp_rs_task_apply(struct krgp_rs *rs)
 	t->signal->is_child_subreaper = !!(g->flags & KRG_GH_TASK_SUBREAPER);
 	if (g->flags & KRG_GH_TASK_SUBREAPER)
 		t->signal->has_child_subreaper = 1;
-	set_mask_bits(&t->mm->flags, MMF_DUMPABLE_MASK, dump);
 	t->signal->oom_score_adj = g->oom_score_adj;
 	t->robust_list = (void __user *)(unsigned long)g->robust_list;
 	t->clear_child_tid = (void __user *)(unsigned long)g->clear_child_tid;
@@ -476,6 +226,10 @@ static int krgp_rs_task_apply(struct krgp_rs *rs)
 	t->rseq_sig = g->rseq_sig;
 	if (t->rseq)
 		rseq_set_notify_resume(t);
+#endif
+#ifdef CONFIG_AUDIT
+	t->loginuid = make_kuid(&init_user_ns, g->loginuid);
+	t->sessionid = g->sessionid;
 #endif
 	task_lock(t);
 	strscpy_pad(t->comm, g->comm, sizeof(t->comm));
@@ -623,6 +377,11 @@ static int krgp_rs_end(struct krgp_rs *rs)
 		krgp_time_apply(&rs->time);
 	if (!ret)
 		ret = krgp_rs_creds_apply(rs);
+	/* after the credentials: a change of euid resets it */
+	if (!ret)
+		set_mask_bits(&current->mm->flags, MMF_DUMPABLE_MASK,
+			      (rs->job->task.flags & KRG_GH_TASK_DUMPABLE_MASK) >>
+			      KRG_GH_TASK_DUMPABLE_SHIFT);
 	return ret;
 }
 
@@ -715,7 +474,10 @@ static int krgp_rs_record(struct krgp_rs *rs, const struct krg_ghost_item *it)
 		if (!p)
 			return bad(rs, "malformed memory layout");
 		memcpy(&rs->mm, it->data, sizeof(rs->mm));
-		if (rs->mm.vdso_base != job->vdso_base)
+		if (rs->mm.vdso_base != job->vdso_base ||
+		    rs->mm.flags & ~KRG_GH_MM_THP_DISABLE ||
+		    rs->mm.membarrier & ~(KRG_GH_MEMBARRIER_PRIVATE | KRG_GH_MEMBARRIER_GLOBAL |
+					  KRG_GH_MEMBARRIER_SYNC_CORE | KRG_GH_MEMBARRIER_RSEQ))
 			return bad(rs, "malformed memory layout");
 		rs->exe = kstrdup(p, GFP_KERNEL);
 		rs->have_mm = true;
@@ -826,6 +588,9 @@ int krgp_restore_apply(struct krgp_restore_job *job)
 	kfree(rs->vmas);
 	kfree(rs->exe);
 	kfree(rs->cwd);
+	if (rs->map_file)
+		fput(rs->map_file);
+	kfree(rs->map_path);
 	kvfree(rs->creds);
 	kvfree(rs->sig);
 	if (!ret) {

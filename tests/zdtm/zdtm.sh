@@ -42,6 +42,8 @@ LISTF=$KRG_TOP/tests/zdtm/$LIST.list
 MODES=(base 12 121)
 declare -A MODE_NAME=([base]=base [12]=1-2 [121]=1-2-1)
 
+[ -f "$KRG_TOP/build/zdtm/build-failed" ] &&
+	die "the zdtm tests did not build: $(tail -n 1 "$KRG_TOP/build/zdtm/build-failed")"
 [ -f "$CMDS" ] || die "$CMDS missing: make -C tests/zdtm KRG_ZDTM_LIST=$LIST"
 mig_setup 2
 t_all=$(now_ms)
