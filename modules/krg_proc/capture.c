@@ -454,7 +454,7 @@ static int krgp_cap_file(struct krgp_capture *c, unsigned int fd,
 	}
 	lock = kind == KRG_GH_FILE_CHR ? NULL : krgp_file_lock(f);
 	if (lock) {
-		why("it holds %s on fd %u (%s)", lock, fd, p);
+		why("it holds %s on fd %u", lock, fd);
 		return -EBUSY;
 	}
 	/* The target reads what was written here (NFS: close-to-open). */
