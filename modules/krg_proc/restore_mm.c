@@ -147,7 +147,7 @@ static struct file *krgp_open_mapped(struct krgp_rs *rs, const struct krg_gh_vma
 int krgp_rs_vma(struct krgp_rs *rs, const struct krg_ghost_item *it)
 {
 	const struct krg_gh_vma *v = it->data;
-	unsigned long len, ret, flags;
+	unsigned long ret, flags;
 	struct krgp_rvma *rv;
 	struct file *f = NULL;
 	const char *path = NULL;
@@ -183,7 +183,6 @@ int krgp_rs_vma(struct krgp_rs *rs, const struct krg_ghost_item *it)
 			return bad(rs, "the vDSO is not where the process had it");
 		return 0;
 	}
-	len = v->end - v->start;
 	flags = MAP_FIXED;
 	if (v->flags & KRG_GH_VMA_GROWSDOWN)
 		flags |= MAP_GROWSDOWN;
