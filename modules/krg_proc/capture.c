@@ -180,12 +180,11 @@ static int krgp_cap_creds(struct krgp_capture *c)
  * copy, as after a signal without handler; a restart block is kernel state
  * and becomes EINTR.
  */
-static int krgp_cap_regs(struct krgp_capture *c)
+int krgp_regs_now(struct user_regs_struct *u)
 {
 	const struct user_regset *rs = krgp_regset_of(current, NT_PRSTATUS);
-	struct user_regs_struct *u;
-	void *data, *rec;
-	int size, note;
+	void *data;
+	int size;
 
 	if (!rs)
 		return -EOPNOTSUPP;
@@ -196,7 +195,8 @@ static int krgp_cap_regs(struct krgp_capture *c)
 		kfree(data);
 		return -EINVAL;
 	}
-	u = data;
+	memcpy(u, data, sizeof(*u));
+	kfree(data);
 	if ((long)u->orig_ax >= 0) {
 		switch ((long)u->ax) {
 		case -ERESTARTSYS:
@@ -211,29 +211,47 @@ static int krgp_cap_regs(struct krgp_capture *c)
 		}
 	}
 	u->orig_ax = -1;
-	rec = krg_ghost_put(c->b, KRG_GH_REGS, sizeof(*u));
-	if (!IS_ERR(rec))
-		memcpy(rec, u, sizeof(*u));
-	kfree(data);
-	if (IS_ERR(rec))
-		return PTR_ERR(rec);
+	return 0;
+}
 
-	note = krgp_fpu_note();
-	rs = krgp_regset_of(current, note);
+void *krgp_fpu_now(void)
+{
+	const struct user_regset *rs = krgp_regset_of(current, krgp_fpu_note());
+	void *data;
+	int size;
+
 	if (!rs)
-		return -EOPNOTSUPP;
+		return ERR_PTR(-EOPNOTSUPP);
 	size = regset_get_alloc(current, rs, rs->n * rs->size, &data);
 	if (size < 0)
-		return size;
+		return ERR_PTR(size);
 	if (size != krgp_xstate_size()) {
 		kfree(data);
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	}
-	u = krg_ghost_put(c->b, KRG_GH_FPU, size);
-	if (!IS_ERR(u))
-		memcpy(u, data, size);
-	kfree(data);
-	return PTR_ERR_OR_ZERO(u);
+	return data;
+}
+
+static int krgp_cap_regs(struct krgp_capture *c)
+{
+	struct user_regs_struct *u;
+	void *fpu, *rec;
+	int ret;
+
+	u = krg_ghost_put(c->b, KRG_GH_REGS, sizeof(*u));
+	if (IS_ERR(u))
+		return PTR_ERR(u);
+	ret = krgp_regs_now(u);
+	if (ret)
+		return ret;
+	fpu = krgp_fpu_now();
+	if (IS_ERR(fpu))
+		return PTR_ERR(fpu);
+	rec = krg_ghost_put(c->b, KRG_GH_FPU, krgp_xstate_size());
+	if (!IS_ERR(rec))
+		memcpy(rec, fpu, krgp_xstate_size());
+	kfree(fpu);
+	return PTR_ERR_OR_ZERO(rec);
 }
 
 static int krgp_cap_signals(struct krgp_capture *c)
@@ -530,7 +548,7 @@ int krgp_capture_state(struct krgp_capture *c)
 	memcpy(h->magic, KRG_GHOST_MAGIC, sizeof(h->magic));
 	h->version = KRG_GHOST_VERSION;
 	h->arch = KRG_GHOST_ARCH_X86_64;
-	h->nr_threads = 1;
+	h->nr_threads = 1 + krgp_threads_moving(c->bar);
 	h->xstate_size = krgp_xstate_size();
 	c->b->len += ALIGN(sizeof(*h), KRG_GHOST_ALIGN);
 
@@ -541,6 +559,8 @@ int krgp_capture_state(struct krgp_capture *c)
 		ret = krgp_cap_regs(c);
 	if (!ret)
 		ret = krgp_cap_signals(c);
+	if (!ret)
+		ret = krgp_cap_threads(c);
 	if (!ret)
 		ret = krgp_cap_time(c);
 	if (!ret)

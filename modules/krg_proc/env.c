@@ -337,6 +337,10 @@ static long krgp_dev_ioctl(struct file *file, unsigned int cmd,
 		return ret;
 	case KRG_PROC_IOC_RESTORE:
 		return krgp_restore_ioctl(file, (void __user *)arg);
+	case KRG_PROC_IOC_RESTORE_THREAD:
+		return krgp_restore_thread_ioctl((void __user *)arg);
+	case KRG_PROC_IOC_RESTORE_CONT:
+		return krgp_restore_cont_ioctl(file, (long)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -28,7 +28,16 @@ static const size_t krg_ghost_fixed[__KRG_GH_MAX] = {
 	[KRG_GH_FILE] = sizeof(struct krg_gh_file) + 2,
 	[KRG_GH_PAGES] = sizeof(struct krg_gh_pages) + PAGE_SIZE,
 	[KRG_GH_END] = sizeof(struct krg_gh_end),
+	[KRG_GH_THREAD] = sizeof(struct krg_gh_thread),
 };
+
+unsigned int krg_ghost_rank(u16 type)
+{
+	/* THREAD records sit between SIGNALS and TIME */
+	if (type == KRG_GH_THREAD)
+		return 2 * KRG_GH_SIGNALS + 1;
+	return 2 * type;
+}
 
 int krg_ghost_check_hdr(const struct krg_ghost_hdr *h, u32 xstate_size)
 {
@@ -36,7 +45,7 @@ int krg_ghost_check_hdr(const struct krg_ghost_hdr *h, u32 xstate_size)
 		return -EINVAL;
 	if (h->version != KRG_GHOST_VERSION)
 		return -EPROTO;
-	if (h->arch != KRG_GHOST_ARCH_X86_64 || h->nr_threads != 1 ||
+	if (h->arch != KRG_GHOST_ARCH_X86_64 || !h->nr_threads || h->nr_threads > KRG_GH_THREADS_MAX ||
 	    h->xstate_size != xstate_size)
 		return -EINVAL;
 	return 0;

@@ -6,8 +6,8 @@
  *
  * A stream is a struct krg_ghost_hdr followed by records, each a struct
  * krg_ghost_rec and len bytes of payload, padded with zeroes to 8 bytes.
- * The records come in this order: TASK, CREDS, REGS, FPU, SIGNALS, TIME,
- * RLIMITS, FS, MM, VMA..., FILE..., PAGES..., END.  Integers are x86-64 (little-endian)
+ * The records come in this order: TASK, CREDS, REGS, FPU, SIGNALS,
+ * THREAD..., TIME, RLIMITS, FS, MM, VMA..., FILE..., PAGES..., END.  Integers are x86-64 (little-endian)
  * fixed-size fields; nothing is a kernel pointer (user addresses are the
  * process's own).  A reader checks the magic, version and architecture,
  * every record's type, order and length, every string's terminator, every
@@ -22,14 +22,14 @@
 #include <linux/types.h>
 
 #define KRG_GHOST_MAGIC		"KRGGHOST"
-#define KRG_GHOST_VERSION	2	/* 2: the TIME record */
+#define KRG_GHOST_VERSION	3	/* 2: the TIME record; 3: THREAD */
 #define KRG_GHOST_ARCH_X86_64	62	/* ELF EM_X86_64 */
 
 struct krg_ghost_hdr {
 	char magic[8];			/* KRG_GHOST_MAGIC, no NUL */
 	u32 version;			/* KRG_GHOST_VERSION */
 	u32 arch;			/* KRG_GHOST_ARCH_X86_64 */
-	u32 nr_threads;			/* 1 in version 1 */
+	u32 nr_threads;			/* 1 + the THREAD records */
 	u32 xstate_size;		/* size of the FPU record's image */
 	u64 xfeatures;			/* XSAVE features of the source CPU */
 };
@@ -48,6 +48,7 @@ enum krg_ghost_type {
 	KRG_GH_FILE,
 	KRG_GH_PAGES,
 	KRG_GH_END,
+	KRG_GH_THREAD,			/* comes after SIGNALS (krg_ghost_rank) */
 	__KRG_GH_MAX
 };
 
@@ -117,6 +118,30 @@ struct krg_gh_signals {
 	u32 sas_ss_flags, nr_queued;
 	struct krg_gh_sigaction action[KRG_GH_NSIG];
 	/* followed by nr_queued struct krg_gh_sigqueued */
+};
+
+/*
+ * THREAD (repeated, in TID order): one more thread of the process.  TASK,
+ * REGS, FPU and SIGNALS describe its first thread and what the threads
+ * share; a THREAD record holds what each thread has of its own.
+ */
+#define KRG_GH_THREADS_MAX	256	/* threads of a process, the first included */
+struct krg_gh_thread {
+	u32 tid;			/* cluster TID */
+	u32 nr_queued;			/* signals pending for this thread */
+	u64 blocked;
+	u64 sas_ss_sp, sas_ss_size;
+	u32 sas_ss_flags;
+	s32 nice;
+	u32 policy, rt_priority;
+	u32 rseq_len, rseq_sig;
+	u64 rseq;			/* user address, 0: none */
+	u64 robust_list, robust_list_len;
+	u64 clear_child_tid;
+	u32 regs_len, fpu_len;		/* as the REGS and FPU records */
+	char comm[16];
+	/* followed by regs_len bytes of registers, fpu_len bytes of FPU state
+	 * (each padded to 8 bytes), then nr_queued struct krg_gh_sigqueued */
 };
 
 /*
@@ -257,6 +282,8 @@ struct krg_ghost_item {
  */
 int krg_ghost_next(const void *buf, size_t len, size_t *off,
 		   struct krg_ghost_item *it);
+/* Where type comes in a stream: ranks never go back. */
+unsigned int krg_ghost_rank(u16 type);
 /* Checks a stream header: 0, -EINVAL or -EPROTO. */
 int krg_ghost_check_hdr(const struct krg_ghost_hdr *h, u32 xstate_size);
 /* A NUL-terminated string at data + off within len, or NULL. */

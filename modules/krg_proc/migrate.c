@@ -424,6 +424,7 @@ static void krgp_mig_twork(struct callback_head *cb)
 	pid_t pid = task_tgid_nr_ns(current, task_active_pid_ns(current));
 	u32 home = krgp_pid_home(pid), self = krg_comm_self();
 	struct krgp_mproc *mp = NULL, *guest;
+	struct krgp_tbar *bar = NULL;
 	struct krgp_capture *c;
 	u32 r_target;
 	int ret;
@@ -433,12 +434,17 @@ static void krgp_mig_twork(struct callback_head *cb)
 		return;
 	}
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
-	if (!c)
+	if (!c) {
 		ret = -ENOMEM;
-	else if (current->flags & PF_EXITING || fatal_signal_pending(current))
+	} else if (current->flags & PF_EXITING || fatal_signal_pending(current)) {
 		ret = -ESRCH;
-	else
-		ret = krgp_mig_source(r, c);
+	} else {
+		/* every other thread stops at a barrier first (threads.c) */
+		ret = krgp_threads_stop(&bar, c->why);
+		c->bar = bar;
+		if (!ret)
+			ret = krgp_mig_source(r, c);
+	}
 	if (c && c->why[0])
 		strscpy(r->why, c->why, sizeof(r->why));
 	if (c)
@@ -461,17 +467,23 @@ static void krgp_mig_twork(struct callback_head *cb)
 	r->result = ret;
 	complete(&r->done);
 	krgp_mig_req_put(r);
-	if (ret)
+	if (ret) {
+		krgp_threads_release(bar, -1, false);
 		return;			/* it goes on here */
-	if (mp) {
-		krgp_stub_run(mp);
-	} else if (home != self) {
+	}
+	if (home == self) {
+		/* its other threads end; this one stays as the stub */
+		krgp_threads_release(bar, 1, true);
+		if (mp)
+			krgp_stub_run(mp);
+	} else {
 		/* It runs on the target: what arrived meanwhile follows it,
 		 * and this copy ends. */
 		struct krgp_mproc fwd = { .pid = pid, .loc = r_target };
 
 		krgp_stub_signals(&fwd);
 		force_sig(SIGKILL);
+		krgp_threads_release(bar, 1, false);
 	}
 }
 
@@ -494,54 +506,93 @@ static bool krgp_mig_may(struct task_struct *t, const struct krgp_wire_cred *who
 	return ok;
 }
 
+/* What keeps one thread th of process t from moving, or NULL. */
+static const char *krgp_mig_thread_check(struct task_struct *t, struct task_struct *th)
+{
+	const struct cred *a = __task_cred(t), *b = __task_cred(th);
+
+	if (th->ptrace)
+		return "is being traced";
+	if (th->vfork_done)
+		return "is in a vfork()";
+#ifdef CONFIG_IO_URING
+	if (th->io_uring)
+		return "uses io_uring";
+#endif
+	if (th->seccomp.mode)
+		return "runs under seccomp";
+	if (!list_empty(&th->children))
+		return "has children (wait() across nodes is not there yet)";
+	if (th == t)
+		return NULL;
+	if (th->files != t->files || th->fs != t->fs)
+		return "has a file table or working directory of its own";
+	if (th->nsproxy != t->nsproxy)
+		return "runs in namespaces of its own";
+	if (!uid_eq(a->uid, b->uid) || !uid_eq(a->euid, b->euid) ||
+	    !uid_eq(a->suid, b->suid) || !uid_eq(a->fsuid, b->fsuid) ||
+	    !gid_eq(a->gid, b->gid) || !gid_eq(a->egid, b->egid) ||
+	    !gid_eq(a->sgid, b->sgid) || !gid_eq(a->fsgid, b->fsgid) ||
+	    a->group_info != b->group_info ||
+	    memcmp(&a->cap_effective, &b->cap_effective, sizeof(a->cap_effective)) ||
+	    memcmp(&a->cap_permitted, &b->cap_permitted, sizeof(a->cap_permitted)))
+		return "has credentials of its own";
+	return NULL;
+}
+
 static int krgp_mig_check(struct task_struct *t, char *why)
 {
+	struct task_struct *th;
 	struct mm_struct *mm;
-	int n;
+	const char *w = NULL;
+	pid_t tid = 0;
+	int n, nr;
 
 	if (t->flags & PF_KTHREAD)
 		return -ESRCH;
-	/* (before PF_EXITING: a leader that ended while its threads run) */
-	n = get_nr_threads(t);
-	if (n > 1 && !(t->signal->flags & SIGNAL_GROUP_EXIT)) {
-		snprintf(why, KRGP_WHY_MAX,
-			 "it has %d threads (multi-threaded migration is not there yet)", n);
-		return -EBUSY;
-	}
-	if (t->flags & PF_EXITING)
+	nr = get_nr_threads(t);
+	if (t->flags & PF_EXITING || t->exit_state) {
+		if (nr > 1 && !(t->signal->flags & SIGNAL_GROUP_EXIT)) {
+			snprintf(why, KRGP_WHY_MAX,
+				 "its main thread exited while its other threads run");
+			return -EBUSY;
+		}
 		return -ESRCH;
-	if (t->ptrace) {
-		snprintf(why, KRGP_WHY_MAX, "it is being traced");
+	}
+	if (nr > KRG_GH_THREADS_MAX) {
+		snprintf(why, KRGP_WHY_MAX, "it has %d threads (at most %d move)",
+			 nr, KRG_GH_THREADS_MAX);
 		return -EBUSY;
 	}
-	if (t->vfork_done) {
-		snprintf(why, KRGP_WHY_MAX, "a vfork() is in progress");
+	rcu_read_lock();
+	for_each_thread(t, th) {
+		if (th->flags & PF_EXITING)
+			continue;
+		w = krgp_mig_thread_check(t, th);
+		if (w) {
+			tid = th == t ? 0 : task_pid_nr_ns(th, task_active_pid_ns(t));
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (w) {
+		if (tid)
+			snprintf(why, KRGP_WHY_MAX, "its thread %d %s", tid, w);
+		else if (t->vfork_done)
+			snprintf(why, KRGP_WHY_MAX, "a vfork() is in progress");
+		else
+			snprintf(why, KRGP_WHY_MAX, "it %s", w);
 		return -EBUSY;
 	}
-#ifdef CONFIG_IO_URING
-	if (t->io_uring) {
-		snprintf(why, KRGP_WHY_MAX, "it uses io_uring");
-		return -EBUSY;
-	}
-#endif
-	if (t->seccomp.mode) {
-		snprintf(why, KRGP_WHY_MAX, "it runs under seccomp");
-		return -EBUSY;
-	}
-	if (!list_empty(&t->children)) {
-		snprintf(why, KRGP_WHY_MAX,
-			 "it has children (wait() across nodes is not there yet)");
-		return -EBUSY;
-	}
-	if (t->files && atomic_read(&t->files->count) > 1) {
+	if (t->files && atomic_read(&t->files->count) > nr) {
 		snprintf(why, KRGP_WHY_MAX, "it shares its file table with another process");
 		return -EBUSY;
 	}
-	if (t->fs && t->fs->users > 1) {
+	if (t->fs && t->fs->users > nr) {
 		snprintf(why, KRGP_WHY_MAX, "it shares its working directory with another process");
 		return -EBUSY;
 	}
-	if (refcount_read(&t->sighand->count) > 1) {
+	if (refcount_read(&t->sighand->count) > nr) {
 		snprintf(why, KRGP_WHY_MAX, "it shares its signal handlers with another process");
 		return -EBUSY;
 	}
@@ -550,7 +601,7 @@ static int krgp_mig_check(struct task_struct *t, char *why)
 		return -ESRCH;
 	n = atomic_read(&mm->mm_users);
 	mmput(mm);
-	if (n > 2) {
+	if (n > nr + 1) {
 		snprintf(why, KRGP_WHY_MAX, "it shares its memory with another process");
 		return -EBUSY;
 	}

@@ -29,6 +29,8 @@
 
 struct task_struct;
 struct user_regset;
+struct user_regs_struct;
+struct cred;
 struct inode;
 struct krgp_req;
 
@@ -59,6 +61,7 @@ struct krgp_capture {
 	struct krg_gh_sigqueued *queued;	/* pending signals taken off */
 	unsigned int nr_queued;
 	u64 it_real_value, it_real_interval;	/* ITIMER_REAL, stopped */
+	struct krgp_tbar *bar;		/* the other threads, stopped (threads.c) */
 	/* the migration it serves */
 	u32 target;
 	u64 mig_id;
@@ -70,6 +73,10 @@ const struct user_regset *krgp_regset_of(struct task_struct *t,
 u32 krgp_xstate_size(void);
 unsigned int krgp_fpu_note(void);
 void krgp_ident(struct inode *inode, struct krg_gh_ident *id);
+/* current's registers as it must resume (system-call restart applied) */
+int krgp_regs_now(struct user_regs_struct *u);
+/* current's FPU image (krgp_xstate_size() bytes, kmalloc'd) or ERR_PTR */
+void *krgp_fpu_now(void);
 int krgp_capture_state(struct krgp_capture *c);
 void krgp_capture_undo(struct krgp_capture *c);
 int krgp_capture_pages(struct krgp_capture *c,
@@ -203,6 +210,25 @@ struct krgp_restore_job {
 	u32 regs_len, fpu_len;
 	long ax;
 	struct krg_gh_task task;
+
+	/* the other threads (threads.c), under lock */
+	u32 nr_tids;			/* threads to create, TIDs in tids */
+	pid_t *tids;
+	struct krgp_rthread *thr;	/* nr_tids */
+	u32 nr_created, nr_registered, nr_applied, nr_recs;
+	bool threads_apply;		/* the first thread is done: the others apply theirs */
+	unsigned long tramp;		/* the trampoline page in the restored task */
+	int tramp_fd;			/* its fd of /dev/krg_proc, -1: none */
+	unsigned long exit_page;	/* stub failed: where its new threads end */
+	const struct cred *stub_cred;	/* a stub's own while it creates threads */
+};
+
+/* The target's side of one more thread. */
+struct krgp_rthread {
+	struct task_struct *task;	/* registered in RESTORE_THREAD */
+	struct krg_gh_thread *rec;	/* its THREAD record */
+	u32 len;
+	long ax;
 };
 
 enum krgp_job_state {
@@ -220,8 +246,15 @@ void krgp_serve_mig_abort(struct krgp_req *req);
 /* ioctls of krginit's threads and restorers (env.c dispatches) */
 long krgp_restorer_wait(void __user *uarg);
 long krgp_restore_ioctl(struct file *file, void __user *uarg);
-/* A stub restores the job that brings its process back; 0 once it runs. */
+/* A stub restores the job that brings its process back; 0 once it runs,
+ * KRGP_RESTORE_EXCURSION when it goes to user mode to create threads. */
+#define KRGP_RESTORE_EXCURSION	1
 int krgp_restore_into_stub(struct krgp_restore_job *job);
+long krgp_stub_finish(struct krgp_restore_job *job, long ret);
+struct krgp_restore_job *krgp_job_find(u64 id);
+struct krgp_restore_job *krgp_job_find_restorer(struct task_struct *leader);
+void krgp_job_fail(struct krgp_restore_job *job, int err, const char *why);
+int krgp_wait_inactive(struct task_struct *t);
 /* Unmaps every mapping of current but the vDSO. */
 int krgp_mm_clear(void);
 /* Closes every fd of current. */
@@ -234,5 +267,37 @@ void krgp_jobs_env_start(void);
 int krgp_restore_apply(struct krgp_restore_job *job);
 
 void krgp_migrate_exit(void);
+
+/* ---- threads (threads.c) ------------------------------------------------ */
+
+struct krgp_tbar;
+/* Source: stops every other thread of current (*bar NULL if none). */
+int krgp_threads_stop(struct krgp_tbar **bar, char *why);
+/* Source: how many THREAD records the stream gets. */
+u32 krgp_threads_moving(struct krgp_tbar *bar);
+/* Source: the THREAD records of the stopped threads. */
+int krgp_cap_threads(struct krgp_capture *c);
+/* Source: outcome > 0 the process moved (home: they end, current stays);
+ * outcome < 0 they go on.  Frees bar. */
+void krgp_threads_release(struct krgp_tbar *bar, int outcome, bool home);
+/* Target: the TIDs of the THREAD records of a stream's first chunk. */
+int krgp_stream_tids(const void *data, size_t len, pid_t **tids, u32 *nr, char *why);
+/* Target: one THREAD record (restore_state.c), the wait at END, GO. */
+struct krgp_rs;
+int krgp_rs_thread(struct krgp_rs *rs, const struct krg_ghost_item *it);
+int krgp_threads_apply_wait(struct krgp_restore_job *job);
+int krgp_threads_set_regs(struct krgp_restore_job *job);
+void krgp_threads_free(struct krgp_restore_job *job);
+/* Target: creates the next thread through the trampoline, or 0 when all are. */
+long krgp_tramp_next(struct krgp_restore_job *job, struct file *dev);
+long krgp_restore_thread_ioctl(void __user *uarg);
+long krgp_restore_cont_ioctl(struct file *file, long result);
+void krgp_threads_stub_failed(struct krgp_restore_job *job);
+/* A code page in current (trampoline.S); its exit(0) at *exit_ip. */
+unsigned long krgp_tramp_map(unsigned long *exit_ip);
+int krgp_creds_copy(const struct cred *src);
+/* restore.c: the end of a restore, in the restorer or the stub */
+long krgp_restore_finish(struct krgp_restore_job *job);
+void krgp_stub_catch_all(void);
 
 #endif /* _KRGP_MIGRATE_H */

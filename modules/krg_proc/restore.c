@@ -34,6 +34,7 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
 #include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -64,12 +65,13 @@ void krgp_job_put(struct krgp_restore_job *job)
 		kvfree(ch);
 	if (job->restorer)
 		put_task_struct(job->restorer);
+	krgp_threads_free(job);
 	kfree(job->regs);
 	kfree(job->fpu);
 	kfree(job);
 }
 
-static void krgp_job_fail(struct krgp_restore_job *job, int err, const char *why)
+void krgp_job_fail(struct krgp_restore_job *job, int err, const char *why)
 {
 	spin_lock(&job->lock);
 	if (job->state != KRGP_JOB_RUNNING && job->state != KRGP_JOB_FAILED) {
@@ -89,7 +91,7 @@ static u64 krgp_job_id(u32 src, __le64 mig_id)
 }
 
 /* The live job id, referenced. */
-static struct krgp_restore_job *krgp_job_find(u64 id)
+struct krgp_restore_job *krgp_job_find(u64 id)
 {
 	struct krgp_restore_job *job;
 
@@ -102,6 +104,33 @@ static struct krgp_restore_job *krgp_job_find(u64 id)
 		}
 	spin_unlock(&krgp_jobs_lock);
 	return NULL;
+}
+
+/* The job the task leader restores (a restorer or a stub), referenced. */
+struct krgp_restore_job *krgp_job_find_restorer(struct task_struct *leader)
+{
+	struct krgp_restore_job *job;
+	struct krgp_mproc *mp;
+
+	spin_lock(&krgp_jobs_lock);
+	list_for_each_entry(job, &krgp_jobs, list)
+		if (job->restorer == leader) {
+			refcount_inc(&job->ref);
+			spin_unlock(&krgp_jobs_lock);
+			return job;
+		}
+	spin_unlock(&krgp_jobs_lock);
+	/* a stub's job may have failed (unlinked) while it created threads */
+	job = NULL;
+	spin_lock(&krgp_mproc_lock);
+	mp = krgp_mproc_find(task_tgid_nr_ns(leader, task_active_pid_ns(leader)));
+	if (mp && mp->kind == KRGP_MP_STUB && mp->task == leader && mp->back &&
+	    mp->back->restorer == leader) {
+		job = mp->back;
+		refcount_inc(&job->ref);
+	}
+	spin_unlock(&krgp_mproc_lock);
+	return job;
 }
 
 static void krgp_job_unlink(struct krgp_restore_job *job)
@@ -120,8 +149,23 @@ static void krgp_job_unlink(struct krgp_restore_job *job)
 
 /* ---- the messages of the source ----------------------------------------- */
 
+/* Waits (bounded) for a copy that moved on to free nr; a task using it. */
+static struct task_struct *krgp_pid_user(pid_t nr)
+{
+	struct task_struct *t = krgp_find_thread(nr);
+	int i;
+
+	for (i = 0; t && krgp_task_leaving(t) && i < KRGP_REAP_WAIT_MS / 10; i++) {
+		put_task_struct(t);
+		msleep(10);
+		t = krgp_find_thread(nr);
+	}
+	return t;
+}
+
 static struct krgp_restore_job *krgp_job_new(u32 src, u64 id, pid_t pid,
-					     const struct krgp_mig_data *d, int *err)
+					     const struct krgp_mig_data *d,
+					     pid_t *tids, u32 nr_tids, int *err)
 {
 	u64 vdso_base = le64_to_cpu(d->vdso_base);
 	struct krgp_restore_job *job;
@@ -160,13 +204,30 @@ static struct krgp_restore_job *krgp_job_new(u32 src, u64 id, pid_t pid,
 	INIT_LIST_HEAD(&job->list);
 	INIT_LIST_HEAD(&job->list_wait);
 
-	t = krgp_find_task(pid);
-	/* The copy it left here when it moved on may still be on its way out. */
-	for (i = 0; t && krgp_task_leaving(t) && i < KRGP_REAP_WAIT_MS / 10; i++) {
-		put_task_struct(t);
-		msleep(10);
-		t = krgp_find_task(pid);
+	job->tramp_fd = -1;
+	if (nr_tids) {
+		job->thr = kcalloc(nr_tids, sizeof(*job->thr), GFP_KERNEL);
+		if (!job->thr) {
+			kfree(job);
+			*err = -ENOMEM;
+			return NULL;
+		}
 	}
+	/* Its threads' TIDs must be free here, as its PID. */
+	for (i = 0; i < nr_tids; i++) {
+		t = krgp_pid_user(tids[i]);
+		if (t) {
+			put_task_struct(t);
+			kfree(job->thr);
+			kfree(job);
+			*err = -EEXIST;
+			return NULL;
+		}
+	}
+	job->tids = tids;
+	job->nr_tids = nr_tids;
+	/* The copy it left here when it moved on may still be on its way out. */
+	t = krgp_pid_user(pid);
 	spin_lock(&krgp_jobs_lock);
 	mp = krgp_mproc_find(pid);
 	if (krgp_jobs_closed) {
@@ -191,6 +252,7 @@ static struct krgp_restore_job *krgp_job_new(u32 src, u64 id, pid_t pid,
 	if (t)
 		put_task_struct(t);
 	if (*err) {
+		kfree(job->thr);
 		kfree(job);
 		return NULL;
 	}
@@ -218,10 +280,20 @@ void krgp_serve_mig_data(struct krgp_req *req)
 		return;
 	}
 	if (seq == 0) {
-		job = krgp_job_new(req->src, id, le32_to_cpu(d->pid), d, &ret);
+		pid_t *tids;
+		u32 nr_tids;
+
+		ret = krgp_stream_tids(d + 1, len, &tids, &nr_tids, res.why);
+		if (ret) {
+			krgp_reply(req, ret, &res, sizeof(res));
+			return;
+		}
+		job = krgp_job_new(req->src, id, le32_to_cpu(d->pid), d, tids, nr_tids, &ret);
+		if (!job)
+			kfree(tids);
 		if (!job) {
 			snprintf(res.why, sizeof(res.why), "%s",
-				 ret == -EEXIST ? "its PID is taken on the target" :
+				 ret == -EEXIST ? "its PID or a thread's TID is taken on the target" :
 				 ret == -EHOSTDOWN ? "the target is leaving the cluster" :
 				 ret == -EINVAL ? "the target found its first message malformed" :
 				 "the target had no memory for it");
@@ -294,7 +366,7 @@ fail:
 }
 
 /* Waits until t is off every CPU (it parked itself). */
-static int krgp_wait_inactive(struct task_struct *t)
+int krgp_wait_inactive(struct task_struct *t)
 {
 	int i;
 
@@ -324,7 +396,8 @@ static int krgp_job_set_regs(struct krgp_restore_job *job)
 	rs = krgp_regset_of(t, krgp_fpu_note());
 	if (!rs || rs->n * rs->size != job->fpu_len)
 		return -EINVAL;
-	return rs->set(t, rs, 0, job->fpu_len, job->fpu, NULL);
+	ret = rs->set(t, rs, 0, job->fpu_len, job->fpu, NULL);
+	return ret ?: krgp_threads_set_regs(job);
 }
 
 void krgp_serve_mig_go(struct krgp_req *req)
@@ -508,7 +581,34 @@ long krgp_restore_ioctl(struct file *file, void __user *uarg)
 		return -EADDRINUSE;
 	}
 	get_file(file);		/* the restorer closes its inherited fds */
-	ret = krgp_restore_apply(job);
+	if (job->nr_tids) {
+		/* its threads first: through the trampoline, back in RESTORE_CONT */
+		ret = krgp_tramp_next(job, file);
+		if (ret < 0) {
+			krgp_job_fail(job, ret, "the restorer could not create the process's threads");
+			if (job->tramp)
+				force_sig(SIGKILL);
+		}
+		krgp_job_put(job);
+		fput(file);
+		return ret;
+	}
+	ret = krgp_restore_finish(job);
+	fput(file);
+	return ret;
+}
+
+/*
+ * The stream applied to current, its threads (if any) created: the end of
+ * RESTORE or RESTORE_CONT.  Consumes the caller's reference on job.
+ */
+long krgp_restore_finish(struct krgp_restore_job *job)
+{
+	long ret = READ_ONCE(job->state) == KRGP_JOB_FAILED ?
+		   (job->error ?: -EIO) : krgp_restore_apply(job);
+
+	if (job->stub)
+		return krgp_stub_finish(job, ret);
 	if (!ret) {
 		if (!krgp_guest_add(job))
 			pr_err("process %d runs here without its record (no memory): its end is not reported home\n",
@@ -516,17 +616,19 @@ long krgp_restore_ioctl(struct file *file, void __user *uarg)
 		ret = job->ax;		/* becomes the process's rax */
 	} else {
 		krgp_job_fail(job, ret, NULL);
-		if (job->mm_cleared)
+		if (job->mm_cleared || job->tramp)
 			force_sig(SIGKILL);	/* nothing of the restorer is left */
 	}
 	krgp_job_put(job);
-	fput(file);
 	return ret;
 }
 
 int krgp_restore_into_stub(struct krgp_restore_job *job)
 {
-	int ret;
+	struct krgp_env *env;
+	struct cred *cr;
+	sigset_t all;
+	long ret;
 
 	spin_lock(&job->lock);
 	if (job->state != KRGP_JOB_WAITING) {
@@ -539,8 +641,74 @@ int krgp_restore_into_stub(struct krgp_restore_job *job)
 	spin_unlock(&job->lock);
 	if (ret)
 		return ret;
-	ret = krgp_restore_apply(job);
-	if (ret)
-		krgp_job_fail(job, ret, NULL);
-	return ret;
+	if (!job->nr_tids) {
+		ret = krgp_restore_apply(job);
+		if (ret)
+			krgp_job_fail(job, ret, NULL);
+		return ret;
+	}
+	/*
+	 * Its threads first, through the trampoline (clone3 with set_tid
+	 * needs CAP_CHECKPOINT_RESTORE: the stub has it until END gives it the
+	 * process's credentials), with every signal held for the process.
+	 */
+	env = krgp_env_get();
+	cr = prepare_creds();
+	if (!env || !cr) {
+		if (cr)
+			abort_creds(cr);
+		ret = env ? -ENOMEM : -EHOSTDOWN;
+		goto fail;
+	}
+	job->stub_cred = get_current_cred();
+	cap_raise(cr->cap_effective, CAP_CHECKPOINT_RESTORE);
+	commit_creds(cr);
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	ret = krgp_tramp_next(job, env->owner);
+	if (ret > 0) {
+		krgp_env_put(env);
+		return KRGP_RESTORE_EXCURSION;
+	}
+	krgp_creds_copy(job->stub_cred);
+fail:
+	if (env)
+		krgp_env_put(env);
+	krgp_job_fail(job, ret ?: -EIO, "the process's threads could not be created at home");
+	return ret ?: -EIO;
+}
+
+/*
+ * The end of a stub's restore that created threads (krgp_restore_finish):
+ * the process runs here again, or the stub goes on being its stub.
+ */
+long krgp_stub_finish(struct krgp_restore_job *job, long ret)
+{
+	struct krgp_mproc *mp = job->stub;
+	long ax = job->ax;
+	bool backref;
+
+	spin_lock(&krgp_mproc_lock);
+	backref = mp->back == job;
+	if (backref)
+		mp->back = NULL;
+	spin_unlock(&krgp_mproc_lock);
+	if (backref)
+		krgp_job_put(job);
+	if (!ret) {
+		krgp_job_put(job);
+		krgp_mproc_del(mp);
+		return ax;
+	}
+	krgp_job_fail(job, ret, NULL);
+	krgp_threads_stub_failed(job);
+	if (job->stub_cred)
+		krgp_creds_copy(job->stub_cred);
+	krgp_job_put(job);
+	krgp_mm_clear();
+	krgp_files_clear();
+	krgp_stub_catch_all();
+	krgp_stub_run(mp);
+	/* what the stub's end or the next return set */
+	return task_pt_regs(current)->ax;
 }

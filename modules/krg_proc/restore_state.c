@@ -238,12 +238,39 @@ static int krgp_rs_task_apply(struct krgp_rs *rs)
 	return 0;
 }
 
+/*
+ * What a task has of its own in signals: its alternate stack, its mask and
+ * the signals pending for it (current, a restored task).
+ */
+void krgp_own_signals_apply(u64 sas_sp, u64 sas_size, u32 sas_flags, u64 mask,
+			    const struct krg_gh_sigqueued *q, u32 nr)
+{
+	sigset_t blocked;
+	u32 i;
+
+	spin_lock_irq(&current->sighand->siglock);
+	current->sas_ss_sp = sas_sp;
+	current->sas_ss_size = sas_size;
+	current->sas_ss_flags = sas_flags;
+	spin_unlock_irq(&current->sighand->siglock);
+	clear_restore_sigmask();
+	blocked.sig[0] = mask;
+	sigdelsetmask(&blocked, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	sigprocmask(SIG_SETMASK, &blocked, NULL);
+	for (i = 0; i < nr; i++) {
+		kernel_siginfo_t info;
+
+		memcpy(&info, q[i].info, sizeof(info));
+		info.si_signo = q[i].sig;
+		send_sig_info(q[i].sig, &info, current);
+	}
+}
+
 static int krgp_rs_signals_apply(struct krgp_rs *rs)
 {
 	const struct krg_gh_signals *g = rs->sig;
 	const struct krg_gh_sigqueued *q = (const void *)(g + 1);
 	struct sighand_struct *sh = current->sighand;
-	sigset_t blocked;
 	u32 i;
 
 	for (i = 0; i < KRG_GH_NSIG; i++)
@@ -264,21 +291,9 @@ static int krgp_rs_signals_apply(struct krgp_rs *rs)
 		ka->sa.sa_mask.sig[0] = g->action[i].mask;
 		sigdelsetmask(&ka->sa.sa_mask, sigmask(SIGKILL) | sigmask(SIGSTOP));
 	}
-	current->sas_ss_sp = g->sas_ss_sp;
-	current->sas_ss_size = g->sas_ss_size;
-	current->sas_ss_flags = g->sas_ss_flags;
 	spin_unlock_irq(&sh->siglock);
-	clear_restore_sigmask();
-	blocked.sig[0] = g->blocked;
-	sigdelsetmask(&blocked, sigmask(SIGKILL) | sigmask(SIGSTOP));
-	sigprocmask(SIG_SETMASK, &blocked, NULL);
-	for (i = 0; i < g->nr_queued; i++) {
-		kernel_siginfo_t info;
-
-		memcpy(&info, q[i].info, sizeof(info));
-		info.si_signo = q[i].sig;
-		send_sig_info(q[i].sig, &info, current);
-	}
+	krgp_own_signals_apply(g->sas_ss_sp, g->sas_ss_size, g->sas_ss_flags, g->blocked,
+			       q, g->nr_queued);
 	return 0;
 }
 
@@ -391,12 +406,13 @@ static int krgp_rs_record(struct krgp_rs *rs, const struct krg_ghost_item *it)
 {
 	struct krgp_restore_job *job = rs->job;
 	bool repeat = it->type == KRG_GH_VMA || it->type == KRG_GH_FILE ||
-		      it->type == KRG_GH_PAGES;
+		      it->type == KRG_GH_PAGES || it->type == KRG_GH_THREAD;
+	unsigned int rank = krg_ghost_rank(it->type);
 
-	if (rs->ended || it->type < rs->last_type ||
-	    (it->type == rs->last_type && !repeat))
+	if (rs->ended || rank < rs->last_rank ||
+	    (rank == rs->last_rank && !repeat))
 		return bad(rs, "record %u out of order", it->type);
-	rs->last_type = it->type;
+	rs->last_rank = rank;
 	rs->nr_records++;
 
 	switch (it->type) {
@@ -489,6 +505,8 @@ static int krgp_rs_record(struct krgp_rs *rs, const struct krg_ghost_item *it)
 		return krgp_rs_file(rs, it);
 	case KRG_GH_PAGES:
 		return krgp_rs_pages(rs, it);
+	case KRG_GH_THREAD:
+		return krgp_rs_thread(rs, it);
 	case KRG_GH_END: {
 		const struct krg_gh_end *e = it->data;
 
@@ -593,6 +611,9 @@ int krgp_restore_apply(struct krgp_restore_job *job)
 	kfree(rs->map_path);
 	kvfree(rs->creds);
 	kvfree(rs->sig);
+	/* Its other threads take their own state, in their own context. */
+	if (!ret)
+		ret = krgp_threads_apply_wait(job);
 	if (!ret) {
 		/* Parked: the source's GO sets the registers and wakes us. */
 		spin_lock(&job->lock);

@@ -15,7 +15,7 @@ struct krgp_rvma {
 
 struct krgp_rs {
 	struct krgp_restore_job *job;
-	u16 last_type;
+	unsigned int last_rank;		/* krg_ghost_rank of the last record */
 	bool hdr_seen, mm_cleared, files_cleared, ended;
 	u64 nr_records, nr_pages;
 	struct krgp_rvma *vmas;
@@ -48,5 +48,7 @@ void krgp_vdso_range(struct mm_struct *mm, unsigned long *lo, unsigned long *hi)
 int krgp_rs_vma(struct krgp_rs *rs, const struct krg_ghost_item *it);
 int krgp_rs_pages(struct krgp_rs *rs, const struct krg_ghost_item *it);
 int krgp_rs_mm_fields(struct krgp_rs *rs);
+void krgp_own_signals_apply(u64 sas_sp, u64 sas_size, u32 sas_flags, u64 mask,
+			    const struct krg_gh_sigqueued *q, u32 nr);
 
 #endif /* _KRGP_RESTORE_STATE_H */

@@ -104,7 +104,7 @@ static void krgp_stub_die(int status)
  */
 #define KRGP_STUB_HANDLER	((__sighandler_t)2)
 
-static void krgp_stub_catch_all(void)
+void krgp_stub_catch_all(void)
 {
 	struct sighand_struct *sh = current->sighand;
 	sigset_t none;
@@ -162,6 +162,8 @@ void krgp_stub_run(struct krgp_mproc *mp)
 		spin_unlock(&krgp_mproc_lock);
 		if (job) {
 			ret = krgp_restore_into_stub(job);
+			if (ret == KRGP_RESTORE_EXCURSION)
+				return;	/* creates its threads: RESTORE_CONT goes on */
 			spin_lock(&krgp_mproc_lock);
 			mp->back = NULL;
 			spin_unlock(&krgp_mproc_lock);
@@ -172,6 +174,7 @@ void krgp_stub_run(struct krgp_mproc *mp)
 				return;
 			}
 			krgp_mm_clear();
+			krgp_stub_catch_all();
 			continue;
 		}
 		if (exited || lost) {

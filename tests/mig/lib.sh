@@ -163,5 +163,26 @@ sig() {
 	log "kill -$s $*: $(tr '\n' ';' <<<"$out")"
 	return 1
 }
+# ready_pid NAME: the PID NAME said it has ("ready pid=P ..."), once it did.
+ready_pid() {
+	wait_until 30 "$1 to start" has_out "$1" '^ready pid=' || return 1
+	out_of "$1" | sed -n 's/^ready pid=\([0-9]*\) .*/\1/p' | head -n 1
+}
+# reports_past NAME N: NAME said more than N "report" lines.
+reports_past() { [ "$(out_of "$1" | grep -c '^report ')" -gt "$2" ]; }
+# thr_report NAME PID NODE THREADS: mig_threads PID's next report (SIGUSR1)
+# says it runs on NODE with THREADS tasks and ok=1; sets tids.
+thr_report() {
+	local before line node
+	node=$(nexec "$3" -- uname -n)
+	before=$(out_of "$1" | grep -c '^report ')
+	sig USR1 "$2" && wait_until 30 "$1 to report" reports_past "$1" "$before" || return 1
+	line=$(out_of "$1" | grep '^report ' | tail -n 1)
+	log "$1: $line"
+	tids=$(kv "$line" tids)
+	[ "$(kv "$line" node)" = "$node" ] && [ "$(kv "$line" threads)" = "$4" ] &&
+		[ "$(kv "$line" ok)" = 1 ]
+}
+
 # boot_id N: node N's boot id (what a program that runs there reads).
 boot_id() { nexec "$1" --timeout 20 -- cat /proc/sys/kernel/random/boot_id; }

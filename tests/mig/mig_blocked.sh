@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Processes blocked in a system call while they move (mig_block.c).
-# nanosleep(15 s) and FUTEX_WAIT (15 s timeout, on a word that keeps its
+# nanosleep(30 s) and FUTEX_WAIT (30 s timeout, on a word that keeps its
 # value) move 1 -> 2 -> 1 while blocked, so that start and end are read on
-# one clock: the call returns neither early (before 15 s) nor later than
-# 15 s plus the time the moves took (an EINTR is allowed, as after a signal
+# one clock: the call returns neither early (before 30 s) nor later than
+# 30 s plus the time the moves took (an EINTR is allowed, as after a signal
 # handler, if it gives the time left; the program then sleeps that).
 # pause() and sigsuspend() move 1 -> 2 and are still blocked there; a
 # SIGUSR1 then runs the handler once and the call returns EINTR once;
@@ -17,7 +17,7 @@ set -u
 
 mig_setup 3
 tap_plan 8
-S=15000		# ms
+S=30000		# ms: both moves with their checks (about 5 s each on TCG nodes) fit
 
 NS=$(start 1 ns "$MD/mig_block" nanosleep "$S") && FX=$(start 1 fx "$MD/mig_block" futex "$S") ||
 	die "cannot start the sleepers"

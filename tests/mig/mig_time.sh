@@ -21,11 +21,6 @@ mig_setup 3
 tap_plan 8
 AHEAD_MS=100000000		# the namespace's offset, in ms
 
-# ready_pid NAME: the PID NAME said it has ("ready pid=P").
-ready_pid() {
-	wait_until 30 "$1 to start" has_out "$1" '^ready pid=' || return 1
-	out_of "$1" | sed -n 's/^ready pid=\([0-9]*\) .*/\1/p' | head -n 1
-}
 # reports_past NAME N: NAME said more than N "clock" lines.
 reports_past() { [ "$(out_of "$1" | grep -c '^clock ')" -gt "$2" ]; }
 # report NAME PID: PID's next "clock" line, its fields as r_<field>.

@@ -256,5 +256,16 @@ struct krg_proc_restore_job {
 #define KRG_PROC_RESTORE_STEP_TIMENS	1
 #define KRG_PROC_IOC_RESTORER_WAIT _IOR(KRG_PROC_IOC_MAGIC, 3, struct krg_proc_restore_job)
 #define KRG_PROC_IOC_RESTORE	_IOW(KRG_PROC_IOC_MAGIC, 4, struct krg_proc_restore_job)
+/*
+ * A multi-threaded process: RESTORE first makes the restorer create the
+ * other threads with their TIDs.  It returns into a page of code the
+ * kernel placed in the restorer (modules/krg_proc/trampoline.S), which
+ * calls clone3() once per thread; the new thread calls RESTORE_THREAD
+ * (argument: a pointer to the job's id) and becomes that thread of the
+ * process, the restorer calls RESTORE_CONT with clone3()'s result.  Only
+ * that code calls them; the restorer itself sees none of it.
+ */
+#define KRG_PROC_IOC_RESTORE_THREAD _IOW(KRG_PROC_IOC_MAGIC, 5, __u64)
+#define KRG_PROC_IOC_RESTORE_CONT _IO(KRG_PROC_IOC_MAGIC, 6)
 
 #endif /* _UAPI_LINUX_KRG_PROC_H */
