@@ -663,6 +663,8 @@ int krgp_restore_into_stub(struct krgp_restore_job *job)
 	job->stub_cred = get_current_cred();
 	cap_raise(cr->cap_effective, CAP_CHECKPOINT_RESTORE);
 	commit_creds(cr);
+	/* no one may trace it meanwhile (END sets the process's own value) */
+	set_mask_bits(&current->mm->flags, MMF_DUMPABLE_MASK, SUID_DUMP_DISABLE);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	ret = krgp_tramp_next(job, env->owner);

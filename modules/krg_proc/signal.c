@@ -23,6 +23,7 @@
 #include "krg_comm/krg_comm.h"
 #include "krg_hooks/krg_hooks.h"
 #include "env.h"
+#include "migrate.h"
 #include "rpc.h"
 #include "signal.h"
 #include "task_table.h"
@@ -205,6 +206,23 @@ void krgp_serve_signal(struct krgp_req *req)
 			sw->t = NULL;
 		}
 	}
+	if (!sw->t && kind == KRGP_SIG_THREAD && tgid) {
+		/* A thread of a process that moved on: its stub knows where. */
+		int loc = krgp_stub_location(tgid), ret = -ESRCH;
+
+		if (loc >= 0 && loc != krg_comm_self() &&
+		    le32_to_cpu(r->hops) < KRGP_SIGNAL_HOPS) {
+			struct krgp_signal_req fwd = *r;
+
+			fwd.hops = cpu_to_le32(le32_to_cpu(r->hops) + 1);
+			ret = krgp_call(loc, KRGP_OP_SIGNAL, &fwd, sizeof(fwd), NULL, NULL);
+			if (ret == -EHOSTDOWN)
+				ret = -ESRCH;
+		}
+		kfree(sw);
+		krgp_reply(req, ret, NULL, 0);
+		return;
+	}
 	if (!sw->t) {
 		sw->w.done(&sw->w, -ESRCH);
 		return;
@@ -249,8 +267,11 @@ static void krgp_sig_pack(const struct krg_signal_req *req,
 static int krgp_signal_one(const struct krg_signal_req *req, bool thread)
 {
 	struct krgp_signal_req *r;
-	int node = krgp_locate(req->pid), ret;
+	/* a thread by its process (tgkill): where the process's home sends it */
+	int node = krgp_locate(thread && req->tgid ? req->tgid : req->pid), ret;
 
+	if (node == krg_comm_self() && thread && req->tgid)
+		node = krgp_stub_location(req->tgid);	/* it moved: where to */
 	if (node < 0 || node == krg_comm_self())
 		return -ESRCH;	/* its home is here and it is not */
 	r = kzalloc(sizeof(*r), GFP_KERNEL);

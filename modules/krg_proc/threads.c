@@ -729,7 +729,11 @@ long krgp_restore_cont_ioctl(struct file *file, long result)
 		return -EPERM;
 	}
 	tid = job->tids[job->nr_created];
-	if (result != tid) {
+	if (READ_ONCE(job->state) == KRGP_JOB_FAILED) {
+		ret = job->error ?: -EIO;	/* cancelled meanwhile: no more threads */
+		if (result == tid)
+			job->nr_created++;
+	} else if (result != tid) {
 		if (result == -EEXIST)
 			snprintf(job->why, KRGP_WHY_MAX, "its thread %d has a TID taken on the target",
 				 tid);

@@ -187,9 +187,11 @@ struct krgp_signal_req {
 	__le32 pid;
 	__le32 sig;		/* 0 .. _NSIG, 0 = existence/permission check */
 	__le32 sender_sid;	/* sender's session (cluster PID), 0 if none */
-	__le32 pad;
+	__le32 hops;		/* forwards so far: a THREAD signal goes through
+				 * the stub's node to where its process runs */
 	struct krgp_wire_siginfo info;
 };
+#define KRGP_SIGNAL_HOPS	2
 
 /* KRGP_OP_SIGNAL_GROUP: -> struct krgp_group_result. */
 struct krgp_group_req {

@@ -171,9 +171,9 @@ ready_pid() {
 # reports_past NAME N: NAME said more than N "report" lines.
 reports_past() { [ "$(out_of "$1" | grep -c '^report ')" -gt "$2" ]; }
 # thr_report NAME PID NODE THREADS: mig_threads PID's next report (SIGUSR1)
-# says it runs on NODE with THREADS tasks and ok=1; sets tids.
+# says it runs on NODE with THREADS tasks and ok=1; sets tids and line.
 thr_report() {
-	local before line node
+	local before node
 	node=$(nexec "$3" -- uname -n)
 	before=$(out_of "$1" | grep -c '^report ')
 	sig USR1 "$2" && wait_until 30 "$1 to report" reports_past "$1" "$before" || return 1

@@ -11,8 +11,8 @@
  * ("w<i>"), a TLS value, and odd ones block SIGUSR2; each checks at every
  * round that gettid(), its TLS value and its buffer are what they were.
  * The main thread waits in sigwaitinfo():
- *   SIGUSR1  report: "report node=N threads=T tids=A,B,.. ok=1", or ok=0
- *            with why=...: every worker progressed within 5 s, has its name
+ *   SIGUSR1  report: "report node=N threads=T tids=A,B,.. usr2=C,D,.. ok=1",
+ *            or ok=0 with why=... (usr2: SIGUSR2 each worker handled): every worker progressed within 5 s, has its name
  *            and mask in /proc/self/task, and found nothing wrong;
  *   SIGHUP   one more worker ("spawned tid=T");
  *   SIGTERM  every worker stops and is joined ("joined N"), exit 0.
@@ -42,6 +42,7 @@ struct worker {
 	int i;
 	pid_t tid;
 	atomic_ulong rounds;
+	atomic_int usr2;		/* SIGUSR2 this thread handled */
 	uint64_t *buf;
 	char why[128];
 };
@@ -132,6 +133,18 @@ static void *worker_main(void *arg)
 	}
 	free(w->buf);
 	return (void *)(long)(w->i + 1);
+}
+
+/* SIGUSR2 sent to one thread (tgkill): counted for that thread. */
+static void on_usr2(int sig)
+{
+	pid_t tid = my_tid();
+	int i;
+
+	(void)sig;
+	for (i = 0; i < nr_workers; i++)
+		if (workers[i].tid == tid)
+			atomic_fetch_add(&workers[i].usr2, 1);
 }
 
 static int spawn(void)
@@ -246,6 +259,9 @@ static void report(void)
 	mig_buf_add(out, "report node=%s threads=%d tids=", mig_node(), count_tasks());
 	for (i = 0; i < nr_workers; i++)
 		mig_buf_add(out, "%s%d", i ? "," : "", workers[i].tid);
+	mig_buf_add(out, " usr2=");
+	for (i = 0; i < nr_workers; i++)
+		mig_buf_add(out, "%s%d", i ? "," : "", atomic_load(&workers[i].usr2));
 	mig_buf_add(out, " ok=%d%s%s\n", ok && !atomic_load(&failed), why[0] ? " why=" : "", why);
 	mig_out(out->text, out->len);
 	free(out);
@@ -285,6 +301,12 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	{
+		struct sigaction sa = { .sa_handler = on_usr2, .sa_flags = SA_RESTART };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR2, &sa, NULL);
+	}
 	/* the ticker wakes the waiting workers (1, 4, 7, ...) */
 	if (pthread_create(&tick, NULL, ticker, NULL))
 		mig_die("pthread_create ticker");

@@ -15,7 +15,7 @@ set -u
 . "$KRG_TOP/tests/mig/lib.sh"
 
 mig_setup 3
-tap_plan 5
+tap_plan 6
 
 P=$(start 1 thr "$MD/mig_threads" 6) && P=$(ready_pid thr) && [ -n "$P" ] ||
 	die "mig_threads did not start: $(out_of thr | tr '\n' ';')"
@@ -24,6 +24,21 @@ tids0=$tids
 
 tap_check "8 threads moved 1->2: every worker well, same TIDs" \
 	eval 'migrated 1 "$P" 2 && runs_on "$P" 2 && thr_report thr "$P" 2 8 && [ "$tids" = "$tids0" ]'
+
+# tgkill(P, worker 0, SIGUSR2) from node 3 (routed through the process's
+# home, node 1, where its stub is) and from node 1 itself: worker 0 handles
+# both on node 2, no other worker any.
+thread_signal() {
+	local w0=${tids0%%,*} n out
+	for n in 3 1; do
+		out=$(nexec "$n" --timeout 30 -- krg run -- "$PD/proc_sig" tgkill "$P" "$w0" USR2 2>&1)
+		log "node$n: tgkill $P $w0 USR2: $out"
+		grep -q ' rc=0$' <<<"$out" || return 1
+	done
+	thr_report thr "$P" 2 8 && [ "$(kv "$line" usr2)" = 2,0,0,0,0,0 ]
+}
+tap_check "tgkill to a worker from node 3 and from node 1 (its stub): handled by that thread on node 2" \
+	thread_signal
 
 spawned() {
 	local before
