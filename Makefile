@@ -143,7 +143,7 @@ dkms-src:
 	@test -n "$(DEST)" || { echo "error: dkms-src needs DEST=<dir>" >&2; exit 1; }
 	@mkdir -p $(DEST)
 	cp dkms.conf $(DEST)/
-	find modules include \( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) -type f \
+	find modules include \( -name '*.[chS]' -o -name Kbuild -o -name Makefile \) -type f \
 		-print0 | xargs -0 cp --parents -t $(DEST)
 
 dkms-install:

@@ -151,7 +151,7 @@ while IFS= read -r f; do
 		case $first in *pr_fmt*) ;; *) bad="$bad $f:no-pr_fmt-before-includes" ;; esac
 		;;
 	esac
-done < <(find modules include/krg -name '*.[ch]' ! -name '*.mod.c' -type f | sort)
+done < <(find modules include/krg -name '*.[chS]' ! -name '*.mod.c' -type f | sort)
 if [ -z "$bad" ]; then
 	tap_ok "every module source has an SPDX line and .c files define pr_fmt first"
 else
