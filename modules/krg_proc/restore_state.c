@@ -188,6 +188,25 @@ static int krgp_rs_limits(struct krgp_rs *rs, const struct krg_ghost_item *it)
 	return 0;
 }
 
+/* What a task has of its own in user memory, and its name (current). */
+void krgp_own_task_apply(u64 robust_list, u64 clear_child_tid, u64 rseq, u32 rseq_sig,
+			 const char *comm)
+{
+	struct task_struct *t = current;
+
+	t->robust_list = (void __user *)(unsigned long)robust_list;
+	t->clear_child_tid = (void __user *)(unsigned long)clear_child_tid;
+#ifdef CONFIG_RSEQ
+	t->rseq = (void __user *)(unsigned long)rseq;
+	t->rseq_sig = rseq_sig;
+	if (t->rseq)
+		rseq_set_notify_resume(t);
+#endif
+	task_lock(t);
+	strscpy_pad(t->comm, comm, sizeof(t->comm));
+	task_unlock(t);
+}
+
 static int krgp_rs_task_apply(struct krgp_rs *rs)
 {
 	const struct krg_gh_task *g = &rs->job->task;
@@ -219,21 +238,11 @@ static int krgp_rs_task_apply(struct krgp_rs *rs)
 	if (g->flags & KRG_GH_TASK_SUBREAPER)
 		t->signal->has_child_subreaper = 1;
 	t->signal->oom_score_adj = g->oom_score_adj;
-	t->robust_list = (void __user *)(unsigned long)g->robust_list;
-	t->clear_child_tid = (void __user *)(unsigned long)g->clear_child_tid;
-#ifdef CONFIG_RSEQ
-	t->rseq = (void __user *)(unsigned long)g->rseq;
-	t->rseq_sig = g->rseq_sig;
-	if (t->rseq)
-		rseq_set_notify_resume(t);
-#endif
+	krgp_own_task_apply(g->robust_list, g->clear_child_tid, g->rseq, g->rseq_sig, g->comm);
 #ifdef CONFIG_AUDIT
 	t->loginuid = make_kuid(&init_user_ns, g->loginuid);
 	t->sessionid = g->sessionid;
 #endif
-	task_lock(t);
-	strscpy_pad(t->comm, g->comm, sizeof(t->comm));
-	task_unlock(t);
 	krgp_caps_set_local(current, &caps);
 	return 0;
 }

@@ -48,6 +48,8 @@ void krgp_vdso_range(struct mm_struct *mm, unsigned long *lo, unsigned long *hi)
 int krgp_rs_vma(struct krgp_rs *rs, const struct krg_ghost_item *it);
 int krgp_rs_pages(struct krgp_rs *rs, const struct krg_ghost_item *it);
 int krgp_rs_mm_fields(struct krgp_rs *rs);
+void krgp_own_task_apply(u64 robust_list, u64 clear_child_tid, u64 rseq, u32 rseq_sig,
+			 const char *comm);
 void krgp_own_signals_apply(u64 sas_sp, u64 sas_size, u32 sas_flags, u64 mask,
 			    const struct krg_gh_sigqueued *q, u32 nr);
 

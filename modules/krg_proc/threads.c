@@ -572,17 +572,7 @@ static int krgp_thread_apply(struct krgp_restore_job *job, struct krgp_rthread *
 	t->loginuid = make_kuid(&init_user_ns, job->task.loginuid);
 	t->sessionid = job->task.sessionid;
 #endif
-	t->robust_list = (void __user *)(unsigned long)g->robust_list;
-	t->clear_child_tid = (void __user *)(unsigned long)g->clear_child_tid;
-#ifdef CONFIG_RSEQ
-	t->rseq = (void __user *)(unsigned long)g->rseq;
-	t->rseq_sig = g->rseq_sig;
-	if (t->rseq)
-		rseq_set_notify_resume(t);
-#endif
-	task_lock(t);
-	strscpy_pad(t->comm, g->comm, sizeof(t->comm));
-	task_unlock(t);
+	krgp_own_task_apply(g->robust_list, g->clear_child_tid, g->rseq, g->rseq_sig, g->comm);
 	krgp_own_signals_apply(g->sas_ss_sp, g->sas_ss_size, g->sas_ss_flags, g->blocked,
 			       q, g->nr_queued);
 	return 0;
