@@ -392,7 +392,7 @@ static const char *krgp_file_kind_name(struct file *f)
 	if (!f->f_path.dentry->d_inode || !f->f_path.mnt)
 		return "a special file";
 	return f->f_op && f->f_op->llseek == no_llseek ? "a special file" :
-	       "an anonymous file (eventfd, epoll, timerfd, ...)";
+	       "an anonymous file (userfaultfd, io_uring, inotify, memfd, ...)";
 }
 
 /* /dev/null, zero, full, random, urandom: reopened on the target. */
@@ -457,6 +457,8 @@ static int krgp_cap_file(struct krgp_capture *c, unsigned int fd,
 		kind = S_ISREG(inode->i_mode) ? KRG_GH_FILE_REG : KRG_GH_FILE_DIR;
 	} else if (krgp_stateless_chr(inode)) {
 		kind = KRG_GH_FILE_CHR;
+	} else if (krgp_afd_kind(f) >= 0) {
+		return krgp_cap_afd(c, fd, f, cloexec, krgp_afd_kind(f));
 	} else {
 		why("fd %u is %s (not movable before krg_fs)", fd, krgp_file_kind_name(f));
 		return -EBUSY;

@@ -22,7 +22,7 @@
 #include <linux/types.h>
 
 #define KRG_GHOST_MAGIC		"KRGGHOST"
-#define KRG_GHOST_VERSION	3	/* 2: the TIME record; 3: THREAD */
+#define KRG_GHOST_VERSION	4	/* 2: the TIME record; 3: THREAD; 4: AFD */
 #define KRG_GHOST_ARCH_X86_64	62	/* ELF EM_X86_64 */
 
 struct krg_ghost_hdr {
@@ -49,6 +49,7 @@ enum krg_ghost_type {
 	KRG_GH_PAGES,
 	KRG_GH_END,
 	KRG_GH_THREAD,			/* comes after SIGNALS (krg_ghost_rank) */
+	KRG_GH_AFD,			/* among the FILE records (krg_ghost_rank) */
 	__KRG_GH_MAX
 };
 
@@ -250,6 +251,37 @@ struct krg_gh_file {
 	s64 pos;
 	struct krg_gh_ident ident;
 	/* followed by the path */
+};
+
+/*
+ * AFD: one open descriptor of an object only a system call can create
+ * (anonymous inodes), in fd order among the FILE records.  The target
+ * creates it again in the restored task (anonfd.c).
+ */
+enum krg_gh_afd_kind {
+	KRG_GH_AFD_EVENTFD,		/* value: the count */
+	KRG_GH_AFD_SIGNALFD,		/* value: the mask (bit n-1: signal n) */
+	KRG_GH_AFD_TIMERFD,		/* value: expirations not yet read */
+	KRG_GH_AFD_EPOLL,		/* nr_watches struct krg_gh_watch follow */
+};
+#define KRG_GH_AFD_NONBLOCK	0x1	/* O_NONBLOCK */
+#define KRG_GH_AFD_SEMAPHORE	0x2	/* eventfd: EFD_SEMAPHORE */
+#define KRG_GH_WATCHES_MAX	512	/* watches of one epoll set */
+struct krg_gh_afd {
+	u32 fd;
+	u32 kind;			/* enum krg_gh_afd_kind */
+	u32 flags;			/* KRG_GH_AFD_* */
+	u32 cloexec;
+	u64 value;
+	s32 clockid;			/* timerfd */
+	u32 nr_watches;			/* epoll */
+	s64 it_value_ns;		/* timerfd: time left, 0: disarmed */
+	s64 it_interval_ns;		/* timerfd */
+};
+struct krg_gh_watch {
+	u32 tfd;			/* a lower fd of the process, restored first */
+	u32 events;			/* EPOLL* with EPOLLET, EPOLLONESHOT, ... */
+	u64 data;
 };
 
 /* PAGES: npages pages of memory at addr (4 KiB each), inside one VMA. */

@@ -21,6 +21,7 @@
 #include <linux/netlink.h>
 #include <linux/path.h>
 #include <linux/refcount.h>
+#include <linux/signal_types.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 
@@ -221,6 +222,22 @@ struct krgp_restore_job {
 	int tramp_fd;			/* its fd of /dev/krg_proc, -1: none */
 	unsigned long exit_page;	/* stub failed: where its new threads end */
 	const struct cred *stub_cred;	/* a stub's own while it creates threads */
+
+	/* anonymous fds to create after the stream (anonfd.c) */
+	struct krgp_afd *afd;
+	u32 nr_afd, max_afd;
+	u32 afd_cur, afd_step;		/* the system call in progress */
+	bool afd_active;		/* every signal held, afd_blocked kept */
+	sigset_t afd_blocked;
+	unsigned long afd_page;		/* a trampoline page for them */
+	int afd_fd;			/* its fd of /dev/krg_proc, -1: none */
+	struct file *dev;		/* /dev/krg_proc, for afd_fd */
+};
+
+/* An anonymous fd the target creates again (AFD record). */
+struct krgp_afd {
+	struct krg_gh_afd *rec;		/* + its watches */
+	int slot;			/* the reserved fd, -1 once installed */
 };
 
 /* The target's side of one more thread. */
@@ -238,6 +255,16 @@ enum krgp_job_state {
 	KRGP_JOB_RUNNING,		/* GO: registers set, it runs */
 	KRGP_JOB_FAILED,
 };
+
+/* anonfd.c */
+int krgp_afd_kind(struct file *f);
+int krgp_cap_afd(struct krgp_capture *c, unsigned int fd, struct file *f, bool cloexec, int kind);
+long krgp_afd_start(struct krgp_restore_job *job);
+long krgp_afd_cont(struct krgp_restore_job *job, long result);
+void krgp_afd_release(struct krgp_restore_job *job);
+void krgp_afd_free(struct krgp_restore_job *job);
+/* krgp_restore_apply: the task goes to user mode for a system call */
+#define KRGP_APPLY_SYSCALL	1
 
 void krgp_serve_mig_data(struct krgp_req *req);
 void krgp_serve_mig_go(struct krgp_req *req);
@@ -265,6 +292,8 @@ void krgp_jobs_env_end(void);
 void krgp_jobs_env_start(void);
 /* Applies the stream of job to current (restore_state.c). */
 int krgp_restore_apply(struct krgp_restore_job *job);
+int krgp_restore_park(struct krgp_restore_job *job, int ret);
+long krgp_restore_done(struct krgp_restore_job *job, long ret);
 
 void krgp_migrate_exit(void);
 

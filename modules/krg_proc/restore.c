@@ -66,6 +66,7 @@ void krgp_job_put(struct krgp_restore_job *job)
 	if (job->restorer)
 		put_task_struct(job->restorer);
 	krgp_threads_free(job);
+	krgp_afd_free(job);
 	kfree(job->regs);
 	kfree(job->fpu);
 	kfree(job);
@@ -205,6 +206,7 @@ static struct krgp_restore_job *krgp_job_new(u32 src, u64 id, pid_t pid,
 	INIT_LIST_HEAD(&job->list_wait);
 
 	job->tramp_fd = -1;
+	job->afd_fd = -1;
 	if (nr_tids) {
 		job->thr = kcalloc(nr_tids, sizeof(*job->thr), GFP_KERNEL);
 		if (!job->thr) {
@@ -581,6 +583,7 @@ long krgp_restore_ioctl(struct file *file, void __user *uarg)
 		return -EADDRINUSE;
 	}
 	get_file(file);		/* the restorer closes its inherited fds */
+	job->dev = get_file(file);	/* for the system calls it may make */
 	if (job->nr_tids) {
 		/* its threads first: through the trampoline, back in RESTORE_CONT */
 		ret = krgp_tramp_next(job, file);
@@ -607,6 +610,18 @@ long krgp_restore_finish(struct krgp_restore_job *job)
 	long ret = READ_ONCE(job->state) == KRGP_JOB_FAILED ?
 		   (job->error ?: -EIO) : krgp_restore_apply(job);
 
+	if (ret == KRGP_APPLY_SYSCALL) {
+		/* to user mode for a system call; RESTORE_CONT goes on */
+		ret = task_pt_regs(current)->ax;
+		krgp_job_put(job);
+		return ret;
+	}
+	return krgp_restore_done(job, ret);
+}
+
+/* The end of RESTORE or RESTORE_CONT, ret the restore's outcome. */
+long krgp_restore_done(struct krgp_restore_job *job, long ret)
+{
 	if (job->stub)
 		return krgp_stub_finish(job, ret);
 	if (!ret) {
@@ -641,8 +656,16 @@ int krgp_restore_into_stub(struct krgp_restore_job *job)
 	spin_unlock(&job->lock);
 	if (ret)
 		return ret;
+	env = krgp_env_get();
+	if (env) {
+		job->dev = get_file(env->owner);	/* for the system calls it may make */
+		krgp_env_put(env);
+		env = NULL;
+	}
 	if (!job->nr_tids) {
 		ret = krgp_restore_apply(job);
+		if (ret == KRGP_APPLY_SYSCALL)
+			return KRGP_RESTORE_EXCURSION;	/* RESTORE_CONT goes on */
 		if (ret)
 			krgp_job_fail(job, ret, NULL);
 		return ret;

@@ -129,29 +129,48 @@ static int krgp_rs_file(struct krgp_rs *rs, const struct krg_ghost_item *it)
 		fput(f);
 		return bad(rs, "%s cannot be positioned at %lld", path, g->pos);
 	}
-	for (;;) {
-		fd = get_unused_fd_flags(g->cloexec ? O_CLOEXEC : 0);
-		if (fd < 0 || fd == g->fd)
-			break;
-		if (fd > (int)g->fd) {
-			put_unused_fd(fd);
-			fd = -EBADF;
-			break;
-		}
-		if (krgp_grow((void **)&rs->holes, rs->nr_holes, &rs->max_holes, sizeof(int))) {
-			put_unused_fd(fd);
-			fd = -ENOMEM;
-			break;
-		}
-		rs->holes[rs->nr_holes++] = fd;
-	}
+	fd = krgp_rs_slot(rs, g->fd, g->cloexec);
 	if (fd < 0) {
 		fput(f);
 		return fd;
 	}
 	fd_install(fd, f);
-	rs->next_fd = fd + 1;
 	return 0;
+}
+
+/*
+ * Fd number want of current, reserved (get_unused_fd_flags) for the next
+ * file of the stream, the lower free ones held as holes until END.
+ */
+int krgp_rs_slot(struct krgp_rs *rs, u32 want, bool cloexec)
+{
+	int fd;
+
+	if (want >= KRG_GH_FD_MAX || (int)want < rs->next_fd)
+		return bad(rs, "malformed file record");
+	if (!rs->files_cleared) {
+		krgp_files_clear();
+		rs->files_cleared = true;
+	}
+	if (want >= rlimit(RLIMIT_NOFILE))
+		return bad(rs, "fd %u is above its RLIMIT_NOFILE", want);
+	for (;;) {
+		fd = get_unused_fd_flags(cloexec ? O_CLOEXEC : 0);
+		if (fd < 0 || fd == want)
+			break;
+		if (fd > (int)want) {
+			put_unused_fd(fd);
+			return -EBADF;
+		}
+		if (krgp_grow((void **)&rs->holes, rs->nr_holes, &rs->max_holes, sizeof(int))) {
+			put_unused_fd(fd);
+			return -ENOMEM;
+		}
+		rs->holes[rs->nr_holes++] = fd;
+	}
+	if (fd >= 0)
+		rs->next_fd = fd + 1;
+	return fd;
 }
 
 /* ---- the rest, at END ----------------------------------------------------- */
@@ -415,7 +434,8 @@ static int krgp_rs_record(struct krgp_rs *rs, const struct krg_ghost_item *it)
 {
 	struct krgp_restore_job *job = rs->job;
 	bool repeat = it->type == KRG_GH_VMA || it->type == KRG_GH_FILE ||
-		      it->type == KRG_GH_PAGES || it->type == KRG_GH_THREAD;
+		      it->type == KRG_GH_PAGES || it->type == KRG_GH_THREAD ||
+		      it->type == KRG_GH_AFD;
 	unsigned int rank = krg_ghost_rank(it->type);
 
 	if (rs->ended || rank < rs->last_rank ||
@@ -516,6 +536,8 @@ static int krgp_rs_record(struct krgp_rs *rs, const struct krg_ghost_item *it)
 		return krgp_rs_pages(rs, it);
 	case KRG_GH_THREAD:
 		return krgp_rs_thread(rs, it);
+	case KRG_GH_AFD:
+		return krgp_rs_afd(rs, it);
 	case KRG_GH_END: {
 		const struct krg_gh_end *e = it->data;
 
@@ -565,7 +587,6 @@ int krgp_restore_apply(struct krgp_restore_job *job)
 {
 	struct krgp_rs *rs;
 	int ret = 0;
-	long left;
 
 	rs = kzalloc(sizeof(*rs), GFP_KERNEL);
 	if (!rs)
@@ -620,6 +641,29 @@ int krgp_restore_apply(struct krgp_restore_job *job)
 	kfree(rs->map_path);
 	kvfree(rs->creds);
 	kvfree(rs->sig);
+	job->mm_cleared = rs->mm_cleared;
+	kfree(rs);
+	/* Its anonymous fds: system calls of its own, through the trampoline. */
+	if (!ret) {
+		long nr = krgp_afd_start(job);
+
+		if (nr > 0)
+			return KRGP_APPLY_SYSCALL;
+		ret = nr;
+	}
+	return krgp_restore_park(job, ret);
+}
+
+/*
+ * The end of the restore, after the stream and the system calls it needed:
+ * the other threads apply their records, then the task waits for GO.
+ */
+int krgp_restore_park(struct krgp_restore_job *job, int ret)
+{
+	long left;
+
+	if (ret)
+		krgp_afd_release(job);
 	/* Its other threads take their own state, in their own context. */
 	if (!ret)
 		ret = krgp_threads_apply_wait(job);
@@ -639,7 +683,5 @@ int krgp_restore_apply(struct krgp_restore_job *job)
 	}
 	if (ret && !job->error)
 		job->error = ret;
-	job->mm_cleared = rs->mm_cleared;
-	kfree(rs);
 	return ret;
 }

@@ -44,6 +44,8 @@ struct krgp_rs {
 
 struct file *krgp_open_same(struct krgp_rs *rs, const char *path, int flags,
 			    const struct krg_gh_ident *id, bool same_content);
+int krgp_rs_slot(struct krgp_rs *rs, u32 want, bool cloexec);
+int krgp_rs_afd(struct krgp_rs *rs, const struct krg_ghost_item *it);
 void krgp_vdso_range(struct mm_struct *mm, unsigned long *lo, unsigned long *hi);
 int krgp_rs_vma(struct krgp_rs *rs, const struct krg_ghost_item *it);
 int krgp_rs_pages(struct krgp_rs *rs, const struct krg_ghost_item *it);

@@ -705,6 +705,27 @@ long krgp_tramp_next(struct krgp_restore_job *job, struct file *dev)
 	return __NR_clone3;
 }
 
+/* RESTORE_CONT after a system call for an anonymous fd (anonfd.c). */
+static long krgp_afd_cont_ioctl(struct krgp_restore_job *job, struct file *file, long result)
+{
+	long ret;
+
+	get_file(file);		/* its fd is closed with the trampoline */
+	if (READ_ONCE(job->state) == KRGP_JOB_FAILED)
+		ret = job->error ?: -EIO;
+	else
+		ret = krgp_afd_cont(job, result);
+	if (ret > 0) {
+		krgp_job_put(job);
+		fput(file);
+		return ret;	/* to the trampoline again */
+	}
+	ret = krgp_restore_park(job, ret);
+	ret = krgp_restore_done(job, ret);	/* consumes our reference */
+	fput(file);
+	return ret;
+}
+
 long krgp_restore_cont_ioctl(struct file *file, long result)
 {
 	struct krgp_restore_job *job = krgp_job_find_restorer(current);
@@ -713,6 +734,8 @@ long krgp_restore_cont_ioctl(struct file *file, long result)
 
 	if (!job)
 		return -EPERM;
+	if (job->afd_active)
+		return krgp_afd_cont_ioctl(job, file, result);
 	if (!job->tramp || job->nr_created >= job->nr_tids) {
 		/* only the trampoline calls it, once per thread */
 		krgp_job_put(job);
