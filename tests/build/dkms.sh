@@ -7,9 +7,9 @@
 #   modversions", the dkms.conf version in modinfo, the layer dependencies in
 #   the built modules, and BUILD_EXCLUSIVE_KERNEL refusing a non-6.1 kernel;
 #   the test modules (tests/*/*/ with a Kbuild, never part of the package)
-#   build against the package's sources (DKMS cleans its own build outputs,
-#   Module.symvers included, so the package is built again in a scratch copy
-#   with the test modules beside it).
+#   build against the package as DKMS built it (DKMS removes its build
+#   directory, Module.symvers included, so the staged package's POST_BUILD
+#   copies it to a scratch directory first: one build of the package, not two).
 # The package is staged under a version of its own (<version>.t<pid>), so a
 # kerrighed installed with `make dkms-install` is never touched, and it is
 # removed again whatever happens.  Exit 0 pass, 4 skip, 1 fail.
@@ -50,11 +50,17 @@ kodir=$work/$kver/$(uname -m)/module
 
 tap_plan 9
 
+log=$(mktemp /tmp/krg-dkms.XXXXXX)
+tcopy=$(mktemp -d /tmp/krg-dkms-tests.XXXXXX)
+root=$(mktemp -d /tmp/krg-depmod.XXXXXX)
+trap 'cleanup; rm -f "$log"; rm -rf "$root" "$tcopy"' EXIT
+
 make -s -C "$KRG_TOP" dkms-src DEST="$src" >/dev/null
 sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$ver\"/" "$src/dkms.conf"
-
-log=$(mktemp /tmp/krg-dkms.XXXXXX)
-trap 'cleanup; rm -f "$log"' EXIT
+# The staged package only: keep a copy of DKMS's build directory.
+printf '#!/bin/sh\nexec cp -a . "%s/"\n' "$tcopy" >"$src/krg-test-keep-build"
+chmod 755 "$src/krg-test-keep-build"
+echo 'POST_BUILD="krg-test-keep-build"' >>"$src/dkms.conf"
 
 # step NAME CMD...: one TAP result; on failure show the command's output.
 step() {
@@ -131,8 +137,6 @@ declare -A below=(
 	[krg_fs]="krg_comm krg_kddm krg_hooks krg_proc"
 	[krg_sched]="krg_comm krg_kddm krg_hooks krg_proc"
 )
-root=$(mktemp -d /tmp/krg-depmod.XXXXXX)
-trap 'cleanup; rm -f "$log"; rm -rf "$root"' EXIT
 mkdir -p "$root/lib/modules/$kver/extra"
 bad=
 if cp "$kodir"/*.ko "$root/lib/modules/$kver/extra/" && depmod -b "$root" "$kver" 2>/dev/null; then
@@ -157,20 +161,16 @@ else
 	tap_fail "modprobe loads every module after the modules below it"
 fi
 
-# The test modules against the package (a DKMS test build): in a copy of the
-# package's sources, so the tree's own modules stay those of its own build.
-tcopy=$(mktemp -d /tmp/krg-dkms-tests.XXXXXX)
-trap 'cleanup; rm -f "$log"; rm -rf "$root" "$tcopy"' EXIT
+# The test modules against the package: beside the copy of DKMS's build
+# directory, so the tree's own modules stay those of its own build.
 symvers=$tcopy/modules/Module.symvers
 bad=
 tdirs=$(cd "$KRG_TOP" && find tests -mindepth 3 -maxdepth 3 -name Kbuild -path 'tests/*/*/Kbuild' \
 	! -path 'tests/build/*' -printf '%h\n' | sort)
-cp -a "$src/." "$tcopy/" && (cd "$KRG_TOP" && find tests/include $tdirs \
+[ -f "$symvers" ] || bad="$symvers missing (the staged package's POST_BUILD did not run)"
+[ -n "$bad" ] || (cd "$KRG_TOP" && find tests/include $tdirs \
 	\( -name '*.[ch]' -o -name Kbuild \) -type f -print0 | xargs -0 cp --parents -t "$tcopy") ||
 	bad="copy failed"
-[ -n "$bad" ] || make -s -C "$tcopy/modules" KDIR="/lib/modules/$kver/build" >"$log" 2>&1 ||
-	bad="package build failed"
-[ -n "$bad" ] || [ -f "$symvers" ] || bad="$symvers missing"
 for d in $tdirs; do
 	[ -z "$bad" ] || break
 	if ! make -s -C "/lib/modules/$kver/build" M="$tcopy/$d" KBUILD_EXTRA_SYMBOLS="$symvers" \

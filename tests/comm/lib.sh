@@ -16,15 +16,14 @@ kc() {
 	nexec "$n" --timeout 120 -- "$KC" "$@"
 }
 
-# Every project module out of every node (test modules, then upper modules first).
+# Every project module out of every node (test modules, then upper modules
+# first), in one exec a node: every test starts with it.
 comm_reset() {
-	local n m mods
-	mods=$(reverse $(krg_load_order 2>/dev/null))
+	local n mods
+	mods=$(krg_test_module_names; reverse $(krg_load_order 2>/dev/null))
 	for n in $(all_nodes); do
-		krg_unload_test_modules "$n"
-		for m in $mods; do
-			nexec "$n" --timeout 60 -- sh -c "! grep -q '^$m ' /proc/modules || rmmod $m" >/dev/null 2>&1
-		done
+		nexec "$n" --timeout 60 -- sh -c 'for m; do
+			! grep -q "^$m " /proc/modules || rmmod "$m"; done' sh $mods >/dev/null 2>&1
 	done
 	return 0
 }
@@ -49,13 +48,23 @@ state_is() {
 	[ "$(kc "$1" state "$2" 2>/dev/null)" = "$3" ]
 }
 
+# states_of N ID...: node N's state of each ID, one a line (one exec).
+states_of() {
+	local n=$1
+	shift
+	nexec "$n" --timeout 120 -- sh -c 'for id; do "$0" state "$id" || echo error; done' "$KC" "$@" \
+		2>/dev/null
+}
+
 # all_see STATE ID...: every node in $SEERS (default all) sees every ID in STATE.
 all_see() {
-	local state=$1 n id
+	local state=$1 n s states
 	shift
 	for n in ${SEERS:-$(all_nodes)}; do
-		for id in "$@"; do
-			state_is "$n" "$id" "$state" || return 1
+		states=$(states_of "$n" "$@")
+		[ "$(wc -l <<<"$states")" = $# ] || return 1
+		for s in $states; do
+			[ "$s" = "$state" ] || return 1
 		done
 	done
 }
@@ -74,10 +83,11 @@ comm_form() {
 }
 
 all_see_present() {
-	local n id s
+	local n s states
 	for n in $(all_nodes); do
-		for id in $(all_nodes); do
-			s=$(kc "$n" state "$id" 2>/dev/null)
+		states=$(states_of "$n" $(all_nodes))
+		[ "$(wc -l <<<"$states")" = "$NODES" ] || return 1
+		for s in $states; do
 			case $s in present|online) ;; *) return 1 ;; esac
 		done
 	done
