@@ -126,20 +126,19 @@ DEBUG_SUITES := hooks comm_debug
 # paths, the same code on both backends.
 CI_KERNEL_SUITES := $(addprefix proc:,proc_env.sh proc_pids.sh proc_view.sh proc_signals.sh \
 	proc_machine.sh proc_caps.sh)
-check-kernels-ci: deps
-	$(MAKE) check-kernels ARGS="$(CI_KERNEL_SUITES)"
 
-check-kernels check-debug check-debug-long: deps
+check-kernels check-kernels-ci check-debug check-debug-long: deps
 	@test -x tests/run || { echo "error: tests/run is missing" >&2; exit 1; }
 	$(lengths) KRG_TEST_CLUSTER=$${KRG_TEST_CLUSTER:-krg$(kvariant)} \
 	KRG_TEST_LOGS=$${KRG_TEST_LOGS:-$(BUILD)/test-logs/kernel-$(kvariant)} \
 		tests/run --kernel $(kvariant) $(or $(ARGS),$(suites))
-check-kernels: kvariant = patched
+check-kernels check-kernels-ci: kvariant = patched
 check-kernels: suites = $(KERNEL_SUITES)
+check-kernels-ci: suites = $(CI_KERNEL_SUITES)
 check-debug check-debug-long: kvariant = debug
 check-debug check-debug-long: suites = $(DEBUG_SUITES)
 check-debug: lengths = $(CI_DEBUG_LENGTHS)
-check-kernels: lengths = $(CI_LENGTHS)
+check-kernels check-kernels-ci: lengths = $(CI_LENGTHS)
 
 bench: deps
 	tests/bench/run
