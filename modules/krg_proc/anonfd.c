@@ -41,6 +41,7 @@
 
 #include <uapi/linux/krg_proc.h>
 
+#include "env.h"
 #include "migrate.h"
 #include "restore_state.h"
 
@@ -240,17 +241,15 @@ int krgp_cap_afd(struct krgp_capture *c, unsigned int fd, struct file *f, bool c
 	}
 	case KRG_GH_AFD_TIMERFD: {
 		unsigned long long ticks, vs, vns, is, ins;
+		const char *v = strstr(text, "it_value:"), *i = strstr(text, "it_interval:");
 		unsigned int sflags;
 		int clockid;
 
 		if (!krgp_fdinfo_get(text, "clockid:", "%d", &clockid) ||
 		    !krgp_fdinfo_get(text, "ticks:", "%llu", &ticks) ||
 		    !krgp_fdinfo_get(text, "settime flags:", "%o", &sflags) ||
-		    !krgp_fdinfo_get(text, "it_value:", " (%llu,", &vs) ||
-		    !krgp_fdinfo_get(text, "it_interval:", " (%llu,", &is))
-			goto unreadable;
-		if (sscanf(strstr(text, "it_value:"), "it_value: (%llu, %llu)", &vs, &vns) != 2 ||
-		    sscanf(strstr(text, "it_interval:"), "it_interval: (%llu, %llu)", &is, &ins) != 2 ||
+		    !v || sscanf(v, "it_value: (%llu, %llu)", &vs, &vns) != 2 ||
+		    !i || sscanf(i, "it_interval: (%llu, %llu)", &is, &ins) != 2 ||
 		    vs > KTIME_SEC_MAX || is > KTIME_SEC_MAX)
 			goto unreadable;
 		if (sflags & TFD_TIMER_CANCEL_ON_SET) {
@@ -530,8 +529,6 @@ void krgp_afd_free(struct krgp_restore_job *job)
 	for (i = 0; job->afd && i < job->nr_afd; i++)
 		kvfree(job->afd[i].rec);
 	kfree(job->afd);
-	if (job->dev)
-		fput(job->dev);
 }
 
 /*
@@ -541,14 +538,13 @@ void krgp_afd_free(struct krgp_restore_job *job)
  */
 long krgp_afd_start(struct krgp_restore_job *job)
 {
+	struct krgp_env *env;
 	sigset_t all;
 	long ret;
 	int fd;
 
 	if (!job->nr_afd)
 		return 0;
-	if (!job->dev)
-		return -EINVAL;
 	sort(job->afd, job->nr_afd, sizeof(*job->afd), krgp_afd_cmp, NULL);
 	job->afd_page = krgp_tramp_map(NULL);
 	if (!job->afd_page)
@@ -556,7 +552,14 @@ long krgp_afd_start(struct krgp_restore_job *job)
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0)
 		return fd;
-	fd_install(fd, get_file(job->dev));
+	/* the trampoline's way back: RESTORE_CONT on any /dev/krg_proc file */
+	env = krgp_env_get();
+	if (!env) {
+		put_unused_fd(fd);
+		return -EHOSTDOWN;
+	}
+	fd_install(fd, get_file(env->owner));
+	krgp_env_put(env);
 	job->afd_fd = fd;
 	job->afd_blocked = current->blocked;
 	sigfillset(&all);

@@ -442,6 +442,7 @@ static int krgp_cap_file(struct krgp_capture *c, unsigned int fd,
 			 struct file *f, bool cloexec)
 {
 	struct inode *inode = file_inode(f);
+	int afd = krgp_afd_kind(f);
 	struct krg_gh_file *g;
 	const char *lock;
 	u32 kind;
@@ -457,8 +458,8 @@ static int krgp_cap_file(struct krgp_capture *c, unsigned int fd,
 		kind = S_ISREG(inode->i_mode) ? KRG_GH_FILE_REG : KRG_GH_FILE_DIR;
 	} else if (krgp_stateless_chr(inode)) {
 		kind = KRG_GH_FILE_CHR;
-	} else if (krgp_afd_kind(f) >= 0) {
-		return krgp_cap_afd(c, fd, f, cloexec, krgp_afd_kind(f));
+	} else if (afd >= 0) {
+		return krgp_cap_afd(c, fd, f, cloexec, afd);
 	} else {
 		why("fd %u is %s (not movable before krg_fs)", fd, krgp_file_kind_name(f));
 		return -EBUSY;

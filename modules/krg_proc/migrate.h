@@ -231,7 +231,6 @@ struct krgp_restore_job {
 	sigset_t afd_blocked;
 	unsigned long afd_page;		/* a trampoline page for them */
 	int afd_fd;			/* its fd of /dev/krg_proc, -1: none */
-	struct file *dev;		/* /dev/krg_proc, for afd_fd */
 };
 
 /* An anonymous fd the target creates again (AFD record). */
@@ -263,9 +262,6 @@ long krgp_afd_start(struct krgp_restore_job *job);
 long krgp_afd_cont(struct krgp_restore_job *job, long result);
 void krgp_afd_release(struct krgp_restore_job *job);
 void krgp_afd_free(struct krgp_restore_job *job);
-/* krgp_restore_apply: the task goes to user mode for a system call */
-#define KRGP_APPLY_SYSCALL	1
-
 void krgp_serve_mig_data(struct krgp_req *req);
 void krgp_serve_mig_go(struct krgp_req *req);
 void krgp_serve_mig_abort(struct krgp_req *req);
@@ -274,7 +270,9 @@ void krgp_serve_mig_abort(struct krgp_req *req);
 long krgp_restorer_wait(void __user *uarg);
 long krgp_restore_ioctl(struct file *file, void __user *uarg);
 /* A stub restores the job that brings its process back; 0 once it runs,
- * KRGP_RESTORE_EXCURSION when it goes to user mode to create threads. */
+ * KRGP_RESTORE_EXCURSION when it goes to user mode through the trampoline
+ * (threads to create, system calls to make: RESTORE_CONT goes on).
+ * krgp_restore_apply returns it too. */
 #define KRGP_RESTORE_EXCURSION	1
 int krgp_restore_into_stub(struct krgp_restore_job *job);
 long krgp_stub_finish(struct krgp_restore_job *job, long ret);

@@ -583,7 +583,6 @@ long krgp_restore_ioctl(struct file *file, void __user *uarg)
 		return -EADDRINUSE;
 	}
 	get_file(file);		/* the restorer closes its inherited fds */
-	job->dev = get_file(file);	/* for the system calls it may make */
 	if (job->nr_tids) {
 		/* its threads first: through the trampoline, back in RESTORE_CONT */
 		ret = krgp_tramp_next(job, file);
@@ -610,7 +609,7 @@ long krgp_restore_finish(struct krgp_restore_job *job)
 	long ret = READ_ONCE(job->state) == KRGP_JOB_FAILED ?
 		   (job->error ?: -EIO) : krgp_restore_apply(job);
 
-	if (ret == KRGP_APPLY_SYSCALL) {
+	if (ret == KRGP_RESTORE_EXCURSION) {
 		/* to user mode for a system call; RESTORE_CONT goes on */
 		ret = task_pt_regs(current)->ax;
 		krgp_job_put(job);
@@ -656,17 +655,9 @@ int krgp_restore_into_stub(struct krgp_restore_job *job)
 	spin_unlock(&job->lock);
 	if (ret)
 		return ret;
-	env = krgp_env_get();
-	if (env) {
-		job->dev = get_file(env->owner);	/* for the system calls it may make */
-		krgp_env_put(env);
-		env = NULL;
-	}
 	if (!job->nr_tids) {
 		ret = krgp_restore_apply(job);
-		if (ret == KRGP_APPLY_SYSCALL)
-			return KRGP_RESTORE_EXCURSION;	/* RESTORE_CONT goes on */
-		if (ret)
+		if (ret && ret != KRGP_RESTORE_EXCURSION)
 			krgp_job_fail(job, ret, NULL);
 		return ret;
 	}

@@ -102,15 +102,8 @@ static int krgp_rs_file(struct krgp_rs *rs, const struct krg_ghost_item *it)
 	int flags, fd;
 	struct file *f;
 
-	if (!path || g->fd >= KRG_GH_FD_MAX || (int)g->fd < rs->next_fd ||
-	    g->kind > KRG_GH_FILE_CHR || g->cloexec > 1 || g->pos < 0)
+	if (!path || g->kind > KRG_GH_FILE_CHR || g->cloexec > 1 || g->pos < 0)
 		return bad(rs, "malformed file record");
-	if (!rs->files_cleared) {
-		krgp_files_clear();
-		rs->files_cleared = true;
-	}
-	if (g->fd >= rlimit(RLIMIT_NOFILE))
-		return bad(rs, "fd %u is above its RLIMIT_NOFILE", g->fd);
 	flags = g->flags & VALID_OPEN_FLAGS &
 		~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC);
 	if (g->kind == KRG_GH_FILE_DIR)
@@ -648,7 +641,7 @@ int krgp_restore_apply(struct krgp_restore_job *job)
 		long nr = krgp_afd_start(job);
 
 		if (nr > 0)
-			return KRGP_APPLY_SYSCALL;
+			return KRGP_RESTORE_EXCURSION;
 		ret = nr;
 	}
 	return krgp_restore_park(job, ret);

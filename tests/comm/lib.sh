@@ -48,8 +48,8 @@ state_is() {
 	[ "$(kc "$1" state "$2" 2>/dev/null)" = "$3" ]
 }
 
-# states_of N ID...: node N's state of each ID, one a line (one exec).
-states_of() {
+# comm_states N ID...: node N's state of each ID, one a line (one exec).
+comm_states() {
 	local n=$1
 	shift
 	nexec "$n" --timeout 120 -- sh -c 'for id; do "$0" state "$id" || echo error; done' "$KC" "$@" \
@@ -61,7 +61,7 @@ all_see() {
 	local state=$1 n s states
 	shift
 	for n in ${SEERS:-$(all_nodes)}; do
-		states=$(states_of "$n" "$@")
+		states=$(comm_states "$n" "$@")
 		[ "$(wc -l <<<"$states")" = $# ] || return 1
 		for s in $states; do
 			[ "$s" = "$state" ] || return 1
@@ -85,7 +85,7 @@ comm_form() {
 all_see_present() {
 	local n s states
 	for n in $(all_nodes); do
-		states=$(states_of "$n" $(all_nodes))
+		states=$(comm_states "$n" $(all_nodes))
 		[ "$(wc -l <<<"$states")" = "$NODES" ] || return 1
 		for s in $states; do
 			case $s in present|online) ;; *) return 1 ;; esac
