@@ -19,6 +19,13 @@
  * Every signal is held meanwhile.  A timer is armed again with the time it
  * had left, like ITIMER_REAL; its unread expirations are set with
  * TFD_IOC_SET_TICKS.
+ *
+ * The process's POSIX timers (PTIMER records, clocks.c) come after its
+ * files, by the same way: timer_create() with the id the timer had (the
+ * next id timer_create gives is set first), then timer_settime() with the
+ * time it had left.  A process coming home is restored into its stub,
+ * whose timers are its own as they were when it left: they are deleted
+ * first (timer_delete), so that each id is free again.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,6 +37,7 @@
 #include <linux/file.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/posix-timers.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/seq_file.h>
@@ -299,9 +307,6 @@ out:
 
 /* ---- the target ------------------------------------------------------------ */
 
-/* Where the trampoline page holds the system calls' arguments. */
-#define KRGP_AFD_DATA		2048
-
 static bool krgp_clockid_ok(s32 id)
 {
 	return id == CLOCK_REALTIME || id == CLOCK_MONOTONIC || id == CLOCK_BOOTTIME ||
@@ -352,6 +357,16 @@ int krgp_rs_afd(struct krgp_rs *rs, const struct krg_ghost_item *it)
 	return 0;
 }
 
+/* A PTIMER record (checked by the caller): created after the files. */
+int krgp_rs_ptimer(struct krgp_restore_job *job, const struct krg_gh_ptimer *g)
+{
+	if (krgp_grow((void **)&job->ptimers, job->nr_ptimers, &job->max_ptimers,
+		      sizeof(*job->ptimers)))
+		return -ENOMEM;
+	job->ptimers[job->nr_ptimers++] = *g;
+	return 0;
+}
+
 static int krgp_afd_cmp(const void *x, const void *y)
 {
 	const struct krgp_afd *a = x, *b = y;
@@ -387,16 +402,28 @@ static long krgp_afd_call(struct krgp_restore_job *job, long nr, unsigned long a
 
 static int krgp_afd_data(struct krgp_restore_job *job, const void *p, size_t len)
 {
-	return access_process_vm(current, job->afd_page + KRGP_AFD_DATA, (void *)p, len,
-				 FOLL_FORCE | FOLL_WRITE) == len ? 0 : -EFAULT;
+	return len <= PAGE_SIZE && !copy_to_user((void __user *)job->afd_data, p, len) ?
+	       0 : -EFAULT;
 }
 
-/* The next system call of the current file, or 0 when it is done. */
-static long krgp_afd_next(struct krgp_restore_job *job)
+/* A timer setting (value and interval in ns) in the data page. */
+static int krgp_its_data(struct krgp_restore_job *job, s64 value_ns, s64 interval_ns)
 {
-	struct krgp_afd *a = &job->afd[job->afd_cur];
+	struct __kernel_itimerspec its = {};
+	u32 rem;
+
+	its.it_value.tv_sec = div_u64_rem(value_ns, NSEC_PER_SEC, &rem);
+	its.it_value.tv_nsec = rem;
+	its.it_interval.tv_sec = div_u64_rem(interval_ns, NSEC_PER_SEC, &rem);
+	its.it_interval.tv_nsec = rem;
+	return krgp_afd_data(job, &its, sizeof(its));
+}
+
+/* The next system call for file a, or 0 when it is done. */
+static long krgp_afd_next(struct krgp_restore_job *job, struct krgp_afd *a)
+{
 	const struct krg_gh_afd *g = a->rec;
-	unsigned long data = job->afd_page + KRGP_AFD_DATA;
+	unsigned long data = job->afd_data;
 	u32 step = job->afd_step;
 
 	if (step == 0) {
@@ -415,14 +442,7 @@ static long krgp_afd_next(struct krgp_restore_job *job)
 		}
 	}
 	if (g->kind == KRG_GH_AFD_TIMERFD && step == 1 && g->it_value_ns) {
-		struct __kernel_itimerspec its = {};
-		u32 rem;
-
-		its.it_value.tv_sec = div_u64_rem(g->it_value_ns, NSEC_PER_SEC, &rem);
-		its.it_value.tv_nsec = rem;
-		its.it_interval.tv_sec = div_u64_rem(g->it_interval_ns, NSEC_PER_SEC, &rem);
-		its.it_interval.tv_nsec = rem;
-		if (krgp_afd_data(job, &its, sizeof(its)))
+		if (krgp_its_data(job, g->it_value_ns, g->it_interval_ns))
 			return -EFAULT;
 		return krgp_afd_call(job, __NR_timerfd_settime, g->fd, 0, data, 0);
 	}
@@ -435,6 +455,56 @@ static long krgp_afd_next(struct krgp_restore_job *job)
 		return krgp_afd_call(job, __NR_epoll_ctl, g->fd, EPOLL_CTL_ADD, w->tfd, data);
 	}
 	return 0;
+}
+
+/* timer_create()'s arguments in the data area, and where its id comes back. */
+struct krgp_ptimer_args {
+	sigevent_t sev;
+	timer_t id;
+};
+
+/* The next system call for POSIX timer g, or 0 when it is done. */
+static long krgp_ptimer_next(struct krgp_restore_job *job, const struct krg_gh_ptimer *g)
+{
+	unsigned long data = job->afd_data;
+
+	if (job->afd_step == 0) {
+		struct krgp_ptimer_args a = {};
+
+		a.sev.sigev_value.sival_ptr = (void __user *)(unsigned long)g->value;
+		a.sev.sigev_signo = g->signo;
+		a.sev.sigev_notify = g->notify;
+		a.sev.sigev_notify_thread_id = g->tid;
+		a.id = (timer_t)-1;
+		if (krgp_afd_data(job, &a, sizeof(a)))
+			return -EFAULT;
+		/* timer_create gives this id unless the process has it already */
+		current->signal->next_posix_timer_id = g->id;
+		return krgp_afd_call(job, __NR_timer_create, g->clockid, data,
+				     data + offsetof(struct krgp_ptimer_args, id), 0);
+	}
+	if (job->afd_step == 1 && g->it_value_ns) {
+		if (krgp_its_data(job, g->it_value_ns, g->it_interval_ns))
+			return -EFAULT;
+		return krgp_afd_call(job, __NR_timer_settime, g->id, 0, data, 0);
+	}
+	return 0;
+}
+
+/* timer_create() gave the timer its id back, timer_settime() armed it. */
+static long krgp_ptimer_result(struct krgp_restore_job *job, const struct krg_gh_ptimer *g,
+			       long result)
+{
+	timer_t id;
+
+	if (result)
+		return result < 0 ? result : -EINVAL;
+	if (job->afd_step)
+		return 0;
+	if (copy_from_user(&id, (void __user *)job->afd_data +
+			   offsetof(struct krgp_ptimer_args, id), sizeof(id)))
+		return -EFAULT;
+	return id == g->id ? 0 : -EEXIST;
 }
 
 /* The new file at fd nr of current into the fd the process had. */
@@ -487,7 +557,7 @@ static int krgp_afd_ticks(struct krgp_restore_job *job, const struct krg_gh_afd 
 	if (!f)
 		return -EBADF;
 	ret = f->f_op->unlocked_ioctl ?
-	      f->f_op->unlocked_ioctl(f, TFD_IOC_SET_TICKS, job->afd_page + KRGP_AFD_DATA) :
+	      f->f_op->unlocked_ioctl(f, TFD_IOC_SET_TICKS, job->afd_data) :
 	      -ENOTTY;
 	fput(f);
 	return ret;
@@ -502,6 +572,10 @@ static void krgp_afd_end(struct krgp_restore_job *job)
 	if (job->afd_page) {
 		vm_munmap(job->afd_page, PAGE_SIZE);
 		job->afd_page = 0;
+	}
+	if (job->afd_data) {
+		vm_munmap(job->afd_data, PAGE_SIZE);
+		job->afd_data = 0;
 	}
 	if (job->afd_active) {
 		sigprocmask(SIG_SETMASK, &job->afd_blocked, NULL);
@@ -529,6 +603,46 @@ void krgp_afd_free(struct krgp_restore_job *job)
 	for (i = 0; job->afd && i < job->nr_afd; i++)
 		kvfree(job->afd[i].rec);
 	kfree(job->afd);
+	kfree(job->ptimers);
+	kfree(job->old_timers);
+}
+
+/* The ids of current's POSIX timers (a stub's), to delete before the others come. */
+static int krgp_old_timers(struct krgp_restore_job *job)
+{
+	struct k_itimer *timr;
+	u32 n = 0;
+
+	list_for_each_entry(timr, &current->signal->posix_timers, list)
+		n++;
+	if (!n)
+		return 0;
+	job->old_timers = kcalloc(n, sizeof(*job->old_timers), GFP_KERNEL);
+	if (!job->old_timers)
+		return -ENOMEM;
+	list_for_each_entry(timr, &current->signal->posix_timers, list) {
+		if (job->nr_old_timers == n)
+			break;
+		job->old_timers[job->nr_old_timers++] = timr->it_id;
+	}
+	return 0;
+}
+
+/*
+ * The system call of step job->afd_step of item job->afd_cur -- an
+ * anonymous fd, then a POSIX timer -- or 0 when that item is done.
+ */
+static long krgp_excursion_next(struct krgp_restore_job *job)
+{
+	u32 i = job->afd_cur;
+
+	if (i < job->nr_old_timers)
+		return job->afd_step ? 0 :
+		       krgp_afd_call(job, __NR_timer_delete, job->old_timers[i], 0, 0, 0);
+	i -= job->nr_old_timers;
+	if (i < job->nr_afd)
+		return krgp_afd_next(job, &job->afd[i]);
+	return krgp_ptimer_next(job, &job->ptimers[i - job->nr_afd]);
 }
 
 /*
@@ -543,12 +657,22 @@ long krgp_afd_start(struct krgp_restore_job *job)
 	long ret;
 	int fd;
 
-	if (!job->nr_afd)
+	ret = krgp_old_timers(job);
+	if (ret)
+		return ret;
+	if (!job->nr_afd && !job->nr_ptimers && !job->nr_old_timers)
 		return 0;
 	sort(job->afd, job->nr_afd, sizeof(*job->afd), krgp_afd_cmp, NULL);
 	job->afd_page = krgp_tramp_map(NULL);
 	if (!job->afd_page)
 		return -ENOMEM;
+	/* the calls' arguments, and what timer_create writes back */
+	job->afd_data = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(job->afd_data)) {
+		job->afd_data = 0;
+		return -ENOMEM;
+	}
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0)
 		return fd;
@@ -567,56 +691,77 @@ long krgp_afd_start(struct krgp_restore_job *job)
 	job->afd_active = true;
 	job->afd_cur = 0;
 	job->afd_step = 0;
-	ret = krgp_afd_next(job);
+	ret = krgp_excursion_next(job);
 	return ret ?: -EINVAL;
 }
 
 /*
  * RESTORE_CONT after a system call of krgp_afd_start's series: the next
- * one's number, 0 when every file is there, or an error (job->why says
- * which file could not be made).
+ * one's number, 0 when every file and timer is there, or an error
+ * (job->why says which one could not be made).
  */
 long krgp_afd_cont(struct krgp_restore_job *job, long result)
 {
-	struct krgp_afd *a;
-	const struct krg_gh_afd *g;
+	u32 total = job->nr_old_timers + job->nr_afd + job->nr_ptimers;
+	u32 i;
 	long ret;
 
-	if (!job->afd_active || job->afd_cur >= job->nr_afd)
+	if (!job->afd_active || job->afd_cur >= total)
 		return -EPERM;
-	a = &job->afd[job->afd_cur];
-	g = a->rec;
-	if (job->afd_step == 0)
-		ret = krgp_afd_install(job, a, result);
-	else
-		ret = result < 0 ? result : result ? -EINVAL : 0;
-	if (!ret && g->kind == KRG_GH_AFD_TIMERFD && job->afd_step == (g->it_value_ns ? 1 : 0))
-		ret = krgp_afd_ticks(job, g);
+	i = job->afd_cur - job->nr_old_timers;
+	if (job->afd_cur < job->nr_old_timers) {
+		ret = result;
+	} else if (i < job->nr_afd) {
+		struct krgp_afd *a = &job->afd[i];
+		const struct krg_gh_afd *g = a->rec;
+
+		if (job->afd_step == 0)
+			ret = krgp_afd_install(job, a, result);
+		else
+			ret = result < 0 ? result : result ? -EINVAL : 0;
+		if (!ret && g->kind == KRG_GH_AFD_TIMERFD &&
+		    job->afd_step == (g->it_value_ns ? 1 : 0))
+			ret = krgp_afd_ticks(job, g);
+	} else {
+		ret = krgp_ptimer_result(job, &job->ptimers[i - job->nr_afd], result);
+	}
 	for (;;) {
 		if (ret) {
-			snprintf(job->why, KRGP_WHY_MAX,
-				 "the target could not create its %s on fd %u again (%ld)",
-				 krgp_afd_what(g->kind), g->fd, ret);
+			i = job->afd_cur - job->nr_old_timers;
+			if (job->afd_cur < job->nr_old_timers) {
+				snprintf(job->why, KRGP_WHY_MAX,
+					 "its stub could not delete its old POSIX timer %d (%ld)",
+					 job->old_timers[job->afd_cur], ret);
+			} else if (i < job->nr_afd) {
+				const struct krg_gh_afd *g = job->afd[i].rec;
+
+				snprintf(job->why, KRGP_WHY_MAX,
+					 "the target could not create its %s on fd %u again (%ld)",
+					 krgp_afd_what(g->kind), g->fd, ret);
+			} else {
+				snprintf(job->why, KRGP_WHY_MAX,
+					 "the target could not create its POSIX timer %d again (%ld)",
+					 job->ptimers[i - job->nr_afd].id, ret);
+			}
 			krgp_afd_release(job);
 			return ret;
 		}
 		job->afd_step++;
-		ret = krgp_afd_next(job);
+		ret = krgp_excursion_next(job);
 		if (ret > 0)
 			return ret;
 		if (ret)
 			continue;
-		/* this file is done */
-		if (++job->afd_cur == job->nr_afd)
+		/* this one is done */
+		if (++job->afd_cur == total)
 			break;
-		a = &job->afd[job->afd_cur];
-		g = a->rec;
 		job->afd_step = 0;
-		ret = krgp_afd_next(job);
+		ret = krgp_excursion_next(job);
 		if (ret > 0)
 			return ret;
 		ret = ret ?: -EINVAL;
 	}
+	current->signal->next_posix_timer_id = job->next_timer_id;
 	krgp_afd_end(job);
 	return 0;
 }

@@ -30,6 +30,7 @@ static const size_t krg_ghost_fixed[__KRG_GH_MAX] = {
 	[KRG_GH_END] = sizeof(struct krg_gh_end),
 	[KRG_GH_THREAD] = sizeof(struct krg_gh_thread),
 	[KRG_GH_AFD] = sizeof(struct krg_gh_afd),
+	[KRG_GH_PTIMER] = sizeof(struct krg_gh_ptimer),
 };
 
 unsigned int krg_ghost_rank(u16 type)
@@ -37,6 +38,9 @@ unsigned int krg_ghost_rank(u16 type)
 	/* THREAD records sit between SIGNALS and TIME */
 	if (type == KRG_GH_THREAD)
 		return 2 * KRG_GH_SIGNALS + 1;
+	/* PTIMER records follow TIME */
+	if (type == KRG_GH_PTIMER)
+		return 2 * KRG_GH_TIME + 1;
 	/* AFD records are FILE records of another kind, in one fd order */
 	if (type == KRG_GH_AFD)
 		return 2 * KRG_GH_FILE;

@@ -7,7 +7,7 @@
  * A stream is a struct krg_ghost_hdr followed by records, each a struct
  * krg_ghost_rec and len bytes of payload, padded with zeroes to 8 bytes.
  * The records come in this order: TASK, CREDS, REGS, FPU, SIGNALS,
- * THREAD..., TIME, RLIMITS, FS, MM, VMA..., FILE..., PAGES..., END.  Integers are x86-64 (little-endian)
+ * THREAD..., TIME, PTIMER..., RLIMITS, FS, MM, VMA..., FILE..., PAGES..., END.  Integers are x86-64 (little-endian)
  * fixed-size fields; nothing is a kernel pointer (user addresses are the
  * process's own).  A reader checks the magic, version and architecture,
  * every record's type, order and length, every string's terminator, every
@@ -22,7 +22,7 @@
 #include <linux/types.h>
 
 #define KRG_GHOST_MAGIC		"KRGGHOST"
-#define KRG_GHOST_VERSION	4	/* 2: the TIME record; 3: THREAD; 4: AFD */
+#define KRG_GHOST_VERSION	5	/* 2: the TIME record; 3: THREAD; 4: AFD; 5: PTIMER */
 #define KRG_GHOST_ARCH_X86_64	62	/* ELF EM_X86_64 */
 
 struct krg_ghost_hdr {
@@ -50,6 +50,7 @@ enum krg_ghost_type {
 	KRG_GH_END,
 	KRG_GH_THREAD,			/* comes after SIGNALS (krg_ghost_rank) */
 	KRG_GH_AFD,			/* among the FILE records (krg_ghost_rank) */
+	KRG_GH_PTIMER,			/* comes after TIME (krg_ghost_rank) */
 	__KRG_GH_MAX
 };
 
@@ -156,6 +157,27 @@ struct krg_gh_time {
 	s64 realtime_ns;		/* CLOCK_REALTIME at the same moment */
 	u64 it_real_value_ns;		/* ITIMER_REAL left, 0: disarmed */
 	u64 it_real_interval_ns;
+	u32 next_timer_id;		/* the id timer_create gives next */
+	u32 pad;
+};
+
+/*
+ * PTIMER (repeated, in id order, after TIME): one POSIX timer of the
+ * process (timer_create) on CLOCK_REALTIME, CLOCK_MONOTONIC,
+ * CLOCK_BOOTTIME or CLOCK_TAI.  The target creates it again with the same
+ * id, notification and value, and arms it with the time it had left.
+ */
+#define KRG_GH_PTIMERS_MAX	4096	/* timers of a process */
+struct krg_gh_ptimer {
+	s32 id;				/* 0..INT_MAX */
+	s32 clockid;
+	s32 notify;			/* SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID | SIGEV_SIGNAL */
+	s32 signo;			/* 1-64; 0 with SIGEV_NONE */
+	u32 tid;			/* SIGEV_THREAD_ID: the thread's cluster TID */
+	u32 pad;
+	u64 value;			/* sigev_value */
+	s64 it_value_ns;		/* time left, 0: disarmed */
+	s64 it_interval_ns;		/* 0 when disarmed */
 };
 
 /* RLIMITS: RLIM_NLIMITS (16) pairs of cur, max. */

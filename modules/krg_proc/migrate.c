@@ -447,8 +447,10 @@ static void krgp_mig_twork(struct callback_head *cb)
 	}
 	if (c && c->why[0])
 		strscpy(r->why, c->why, sizeof(r->why));
-	if (c)
+	if (c) {
 		kfree(c->queued);
+		kfree(c->ptimers);
+	}
 	kfree(c);
 	if (!ret && home == self) {
 		mp = krgp_mproc_add(pid, KRGP_MP_STUB);

@@ -62,6 +62,8 @@ struct krgp_capture {
 	struct krg_gh_sigqueued *queued;	/* pending signals taken off */
 	unsigned int nr_queued;
 	u64 it_real_value, it_real_interval;	/* ITIMER_REAL, stopped */
+	struct krgp_ptimer_stop *ptimers;	/* POSIX timers stopped (clocks.c) */
+	unsigned int nr_ptimers;
 	struct krgp_tbar *bar;		/* the other threads, stopped (threads.c) */
 	/* the migration it serves */
 	u32 target;
@@ -118,6 +120,7 @@ void krgp_proc_clocks(s64 *monotonic, s64 *boottime);
 int krgp_cap_time(struct krgp_capture *c);
 void krgp_time_undo(struct krgp_capture *c);
 int krgp_time_check(const struct krg_gh_time *g);
+int krgp_ptimer_check(const struct krg_gh_ptimer *g);
 void krgp_time_apply(const struct krg_gh_time *g);
 int krgp_time_offsets(s64 monotonic, s64 boottime, s64 *mono_off, s64 *boot_off);
 
@@ -230,7 +233,14 @@ struct krgp_restore_job {
 	bool afd_active;		/* every signal held, afd_blocked kept */
 	sigset_t afd_blocked;
 	unsigned long afd_page;		/* a trampoline page for them */
+	unsigned long afd_data;		/* and a page for their arguments */
 	int afd_fd;			/* its fd of /dev/krg_proc, -1: none */
+	/* then its POSIX timers, by the same system calls (anonfd.c) */
+	struct krg_gh_ptimer *ptimers;
+	u32 nr_ptimers, max_ptimers;
+	s32 *old_timers;		/* a stub's own timers, deleted first */
+	u32 nr_old_timers;
+	u32 next_timer_id;		/* TIME: what timer_create gives next */
 };
 
 /* An anonymous fd the target creates again (AFD record). */
@@ -259,6 +269,7 @@ enum krgp_job_state {
 int krgp_afd_kind(struct file *f);
 int krgp_cap_afd(struct krgp_capture *c, unsigned int fd, struct file *f, bool cloexec, int kind);
 long krgp_afd_start(struct krgp_restore_job *job);
+int krgp_rs_ptimer(struct krgp_restore_job *job, const struct krg_gh_ptimer *g);
 long krgp_afd_cont(struct krgp_restore_job *job, long result);
 void krgp_afd_release(struct krgp_restore_job *job);
 void krgp_afd_free(struct krgp_restore_job *job);

@@ -41,13 +41,19 @@ struct krgp_prio {
 	int err;			/* setpriority: the kernel's error rule */
 };
 
+/* (PRIO_PROCESS comes here outside the RCU section of krgp_prio_here) */
 static bool krgp_prio_perm(struct task_struct *p)
 {
-	const struct cred *cred = current_cred(), *pcred = __task_cred(p);
+	const struct cred *cred = current_cred(), *pcred;
+	bool ok;
 
-	return uid_eq(pcred->uid, cred->euid) ||
-	       uid_eq(pcred->euid, cred->euid) ||
-	       ns_capable(pcred->user_ns, CAP_SYS_NICE);
+	rcu_read_lock();
+	pcred = __task_cred(p);
+	ok = uid_eq(pcred->uid, cred->euid) ||
+	     uid_eq(pcred->euid, cred->euid) ||
+	     ns_capable(pcred->user_ns, CAP_SYS_NICE);
+	rcu_read_unlock();
+	return ok;
 }
 
 /* set_one_prio() of kernel/sys.c, without its LSM hook. */

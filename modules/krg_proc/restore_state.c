@@ -428,7 +428,7 @@ static int krgp_rs_record(struct krgp_rs *rs, const struct krg_ghost_item *it)
 	struct krgp_restore_job *job = rs->job;
 	bool repeat = it->type == KRG_GH_VMA || it->type == KRG_GH_FILE ||
 		      it->type == KRG_GH_PAGES || it->type == KRG_GH_THREAD ||
-		      it->type == KRG_GH_AFD;
+		      it->type == KRG_GH_AFD || it->type == KRG_GH_PTIMER;
 	unsigned int rank = krg_ghost_rank(it->type);
 
 	if (rs->ended || rank < rs->last_rank ||
@@ -489,8 +489,18 @@ static int krgp_rs_record(struct krgp_rs *rs, const struct krg_ghost_item *it)
 		if (it->len != sizeof(rs->time) || krgp_time_check(it->data))
 			return bad(rs, "malformed time record");
 		memcpy(&rs->time, it->data, sizeof(rs->time));
+		job->next_timer_id = rs->time.next_timer_id;
 		rs->have_time = true;
 		return 0;
+	case KRG_GH_PTIMER:
+		if (it->len != sizeof(struct krg_gh_ptimer) || krgp_ptimer_check(it->data))
+			return bad(rs, "malformed POSIX timer record");
+		if (job->nr_ptimers && ((const struct krg_gh_ptimer *)it->data)->id <=
+		    job->ptimers[job->nr_ptimers - 1].id)
+			return bad(rs, "POSIX timers out of order");
+		if (job->nr_ptimers == KRG_GH_PTIMERS_MAX)
+			return bad(rs, "too many POSIX timers");
+		return krgp_rs_ptimer(job, it->data);
 	case KRG_GH_RLIMITS:
 		if (it->len != sizeof(struct krg_gh_rlimits))
 			return bad(rs, "malformed resource limits");

@@ -170,6 +170,25 @@ ready_pid() {
 }
 # reports_past NAME N: NAME said more than N "report" lines.
 reports_past() { [ "$(out_of "$1" | grep -c '^report ')" -gt "$2" ]; }
+# ok_report NAME PID NODE: PID's next report (SIGUSR1) says it runs on NODE
+# and ok=1; sets line.
+ok_report() {
+	local before node
+	node=$(nexec "$3" -- uname -n)
+	before=$(out_of "$1" | grep -c '^report ')
+	sig USR1 "$2" && wait_until 30 "$1 to report" reports_past "$1" "$before" || return 1
+	line=$(out_of "$1" | grep '^report ' | tail -n 1)
+	log "$1: $line"
+	[ "$(kv "$line" node)" = "$node" ] && [ "$(kv "$line" ok)" = 1 ]
+}
+# said_more NAME LINE N: NAME said LINE more than N times.
+said_more() { [ "$(out_of "$1" | grep -cx "$2")" -gt "$3" ]; }
+# hup_said NAME PID LINE: after a SIGHUP to PID, NAME says LINE once more.
+hup_said() {
+	local n
+	n=$(out_of "$1" | grep -cx "$3")
+	sig HUP "$2" && wait_until 20 "$1 to say $3" said_more "$1" "$3" "$n"
+}
 # thr_report NAME PID NODE THREADS: mig_threads PID's next report (SIGUSR1)
 # says it runs on NODE with THREADS tasks and ok=1; sets tids and line.
 thr_report() {

@@ -19,16 +19,7 @@ tap_plan 5
 
 P=$(start 1 afd "$MD/mig_anonfd") && P=$(ready_pid afd) && [ -n "$P" ] ||
 	die "mig_anonfd did not start: $(out_of afd | tr '\n' ';')"
-# afd_report NODE: its next report (SIGUSR1) says it runs on NODE, ok=1.
-afd_report() {
-	local before node line
-	node=$(nexec "$1" -- uname -n)
-	before=$(out_of afd | grep -c '^report ')
-	sig USR1 "$P" && wait_until 30 "mig_anonfd to report" reports_past afd "$before" || return 1
-	line=$(out_of afd | grep '^report ' | tail -n 1)
-	log "afd: $line"
-	[ "$(kv "$line" node)" = "$node" ] && [ "$(kv "$line" ok)" = 1 ]
-}
+afd_report() { ok_report afd "$P" "$1"; }
 afd_report 1 || die "mig_anonfd is not well on node 1"
 
 tap_check "moved 1->2: eventfd, signalfd, timerfd and epoll fds as they were" \
@@ -36,17 +27,11 @@ tap_check "moved 1->2: eventfd, signalfd, timerfd and epoll fds as they were" \
 tap_check "home 2->1 into its stub: the same" \
 	eval 'migrated 1 "$P" 1 && runs_on "$P" 1 && afd_report 1'
 
-dupped() {
-	local n
-	n=$(out_of afd | grep -c '^dup 47$')
-	sig HUP "$P" && wait_until 20 "fd 47 to be a dup" \
-		eval '[ "$(out_of afd | grep -c "^dup 47$")" -gt '"$n"' ]'
-}
 tap_check "an eventfd two fds hold: refused, naming the fd; it stays on node 1" \
-	eval 'dupped && refused "$P" 2 "fd 40 is an eventfd another fd or process holds too" && runs_on "$P" 1'
+	eval 'hup_said afd "$P" "dup 47" &&
+		refused "$P" 2 "fd 40 is an eventfd another fd or process holds too" && runs_on "$P" 1'
 tap_check "the dup closed: moved 1->2, well" \
-	eval 'sig HUP "$P" && wait_until 20 "fd 47 to close" has_out afd "^undup 47$" &&
-		migrated 1 "$P" 2 && runs_on "$P" 2 && afd_report 2'
+	eval 'hup_said afd "$P" "undup 47" && migrated 1 "$P" 2 && runs_on "$P" 2 && afd_report 2'
 done_ok() {
 	sig TERM "$P" && wait_until 30 "mig_anonfd to end" has_out afd '^done ' &&
 		has_out afd '^done ok=1 signo=12$'

@@ -10,9 +10,10 @@
  *       than the one before and keeping the largest step forward.
  *   mig_clock oneshot SEC
  *       Arms ITIMER_REAL once, SEC seconds from now, and waits.
- *   mig_clock posix SEC | virtual SEC
- *       Arms a POSIX timer (timer_create) or ITIMER_VIRTUAL instead: what
- *       migration refuses for now.
+ *   mig_clock cputimer SEC | virtual SEC
+ *       Arms a POSIX timer on the process's CPU-time clock (timer_create
+ *       with CLOCK_PROCESS_CPUTIME_ID) or ITIMER_VIRTUAL instead: what
+ *       migration refuses (mig_ptimers moves the other POSIX timers).
  * Both say "ready pid=P node=N" first; SIGUSR2 makes them say
  *   clock node=N mono_ms=M boot_ms=B back=K max_step_ms=S alarms=A
  *         armed_mono_ms=T value_ms=V interval_ms=I
@@ -85,11 +86,12 @@ int main(int argc, char **argv)
 	} else {
 		it.it_value.tv_sec = n;
 	}
-	if (!strcmp(argv[1], "posix")) {
+	if (!strcmp(argv[1], "cputimer")) {
 		struct itimerspec ts = { .it_value = { n, 0 } };
 		timer_t id;
 
-		if (timer_create(CLOCK_MONOTONIC, NULL, &id) || timer_settime(id, 0, &ts, NULL))
+		if (timer_create(CLOCK_PROCESS_CPUTIME_ID, NULL, &id) ||
+		    timer_settime(id, 0, &ts, NULL))
 			mig_die("timer_create: %s", strerror(errno));
 		arm = false;
 	} else if (!strcmp(argv[1], "virtual")) {
