@@ -222,6 +222,8 @@ struct krgp_restore_job {
 	u32 nr_created, nr_registered, nr_applied, nr_recs;
 	bool threads_apply;		/* the first thread is done: the others apply theirs */
 	unsigned long tramp;		/* the trampoline page in the restored task */
+	bool create_masked;		/* every signal held while threads are created */
+	sigset_t create_blocked;	/* the creator's mask meanwhile */
 	int tramp_fd;			/* its fd of /dev/krg_proc, -1: none */
 	unsigned long exit_page;	/* stub failed: where its new threads end */
 	const struct cred *stub_cred;	/* a stub's own while it creates threads */
@@ -269,6 +271,7 @@ enum krgp_job_state {
 int krgp_afd_kind(struct file *f);
 int krgp_cap_afd(struct krgp_capture *c, unsigned int fd, struct file *f, bool cloexec, int kind);
 long krgp_afd_start(struct krgp_restore_job *job);
+void krgp_tramp_unmask(struct krgp_restore_job *job);
 int krgp_rs_ptimer(struct krgp_restore_job *job, const struct krg_gh_ptimer *g);
 long krgp_afd_cont(struct krgp_restore_job *job, long result);
 void krgp_afd_release(struct krgp_restore_job *job);

@@ -621,6 +621,7 @@ long krgp_restore_finish(struct krgp_restore_job *job)
 /* The end of RESTORE or RESTORE_CONT, ret the restore's outcome. */
 long krgp_restore_done(struct krgp_restore_job *job, long ret)
 {
+	krgp_tramp_unmask(job);		/* (a restore that failed while it created threads) */
 	if (job->stub)
 		return krgp_stub_finish(job, ret);
 	if (!ret) {

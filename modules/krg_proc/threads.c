@@ -656,6 +656,15 @@ void krgp_threads_free(struct krgp_restore_job *job)
 #define KRGP_TRAMP_TID		640	/* set_tid[1] */
 #define KRGP_TRAMP_ID		648	/* the job id, RESTORE_THREAD's argument */
 
+/* The creator of the threads takes its own mask again. */
+void krgp_tramp_unmask(struct krgp_restore_job *job)
+{
+	if (job->create_masked) {
+		sigprocmask(SIG_SETMASK, &job->create_blocked, NULL);
+		job->create_masked = false;
+	}
+}
+
 long krgp_tramp_next(struct krgp_restore_job *job, struct file *dev)
 {
 	struct pt_regs *regs = task_pt_regs(current);
@@ -667,10 +676,23 @@ long krgp_tramp_next(struct krgp_restore_job *job, struct file *dev)
 	u64 id = job->id;
 
 	BUILD_BUG_ON(KRGP_TRAMP_ARGS + sizeof(args) > KRGP_TRAMP_TID);
-	if (job->nr_created == job->nr_tids)
+	if (job->nr_created == job->nr_tids) {
+		krgp_tramp_unmask(job);
 		return 0;
+	}
 	if (!job->tramp) {
+		sigset_t all;
 		int fd;
+
+		/*
+		 * The new threads are born with every signal blocked (their
+		 * creator's mask) until each takes its own mask with its
+		 * state: a signal that comes meanwhile (a timer the process
+		 * armed, one forwarded to it) waits for them.
+		 */
+		sigfillset(&all);
+		sigprocmask(SIG_SETMASK, &all, &job->create_blocked);
+		job->create_masked = true;
 
 		if (krgp_tramp_code_end - krgp_tramp_code > KRGP_TRAMP_ARGS)
 			return -EINVAL;
