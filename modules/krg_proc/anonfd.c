@@ -632,17 +632,60 @@ static int krgp_old_timers(struct krgp_restore_job *job)
  * The system call of step job->afd_step of item job->afd_cur -- an
  * anonymous fd, then a POSIX timer -- or 0 when that item is done.
  */
+/* The excursion's items, in their order. */
+enum krgp_item { KRGP_ITEM_OLD_TIMER, KRGP_ITEM_AFD, KRGP_ITEM_PTIMER };
+
+/* What item job->afd_cur is, and (*i) its index among those of its kind. */
+static enum krgp_item krgp_excursion_item(const struct krgp_restore_job *job, u32 *i)
+{
+	*i = job->afd_cur;
+	if (*i < job->nr_old_timers)
+		return KRGP_ITEM_OLD_TIMER;
+	*i -= job->nr_old_timers;
+	if (*i < job->nr_afd)
+		return KRGP_ITEM_AFD;
+	*i -= job->nr_afd;
+	return KRGP_ITEM_PTIMER;
+}
+
 static long krgp_excursion_next(struct krgp_restore_job *job)
 {
-	u32 i = job->afd_cur;
+	u32 i;
 
-	if (i < job->nr_old_timers)
+	switch (krgp_excursion_item(job, &i)) {
+	case KRGP_ITEM_OLD_TIMER:
 		return job->afd_step ? 0 :
 		       krgp_afd_call(job, __NR_timer_delete, job->old_timers[i], 0, 0, 0);
-	i -= job->nr_old_timers;
-	if (i < job->nr_afd)
+	case KRGP_ITEM_AFD:
 		return krgp_afd_next(job, &job->afd[i]);
-	return krgp_ptimer_next(job, &job->ptimers[i - job->nr_afd]);
+	default:
+		return krgp_ptimer_next(job, &job->ptimers[i]);
+	}
+}
+
+/* job->why: which item failed. */
+static void krgp_excursion_why(struct krgp_restore_job *job, long err)
+{
+	const struct krg_gh_afd *g;
+	u32 i;
+
+	switch (krgp_excursion_item(job, &i)) {
+	case KRGP_ITEM_OLD_TIMER:
+		snprintf(job->why, KRGP_WHY_MAX,
+			 "its stub could not delete its old POSIX timer %d (%ld)",
+			 job->old_timers[i], err);
+		break;
+	case KRGP_ITEM_AFD:
+		g = job->afd[i].rec;
+		snprintf(job->why, KRGP_WHY_MAX,
+			 "the target could not create its %s on fd %u again (%ld)",
+			 krgp_afd_what(g->kind), g->fd, err);
+		break;
+	default:
+		snprintf(job->why, KRGP_WHY_MAX,
+			 "the target could not create its POSIX timer %d again (%ld)",
+			 job->ptimers[i].id, err);
+	}
 }
 
 /*
@@ -708,10 +751,11 @@ long krgp_afd_cont(struct krgp_restore_job *job, long result)
 
 	if (!job->afd_active || job->afd_cur >= total)
 		return -EPERM;
-	i = job->afd_cur - job->nr_old_timers;
-	if (job->afd_cur < job->nr_old_timers) {
+	switch (krgp_excursion_item(job, &i)) {
+	case KRGP_ITEM_OLD_TIMER:
 		ret = result;
-	} else if (i < job->nr_afd) {
+		break;
+	case KRGP_ITEM_AFD: {
 		struct krgp_afd *a = &job->afd[i];
 		const struct krg_gh_afd *g = a->rec;
 
@@ -722,27 +766,14 @@ long krgp_afd_cont(struct krgp_restore_job *job, long result)
 		if (!ret && g->kind == KRG_GH_AFD_TIMERFD &&
 		    job->afd_step == (g->it_value_ns ? 1 : 0))
 			ret = krgp_afd_ticks(job, g);
-	} else {
-		ret = krgp_ptimer_result(job, &job->ptimers[i - job->nr_afd], result);
+		break;
+	}
+	default:
+		ret = krgp_ptimer_result(job, &job->ptimers[i], result);
 	}
 	for (;;) {
 		if (ret) {
-			i = job->afd_cur - job->nr_old_timers;
-			if (job->afd_cur < job->nr_old_timers) {
-				snprintf(job->why, KRGP_WHY_MAX,
-					 "its stub could not delete its old POSIX timer %d (%ld)",
-					 job->old_timers[job->afd_cur], ret);
-			} else if (i < job->nr_afd) {
-				const struct krg_gh_afd *g = job->afd[i].rec;
-
-				snprintf(job->why, KRGP_WHY_MAX,
-					 "the target could not create its %s on fd %u again (%ld)",
-					 krgp_afd_what(g->kind), g->fd, ret);
-			} else {
-				snprintf(job->why, KRGP_WHY_MAX,
-					 "the target could not create its POSIX timer %d again (%ld)",
-					 job->ptimers[i - job->nr_afd].id, ret);
-			}
+			krgp_excursion_why(job, ret);
 			krgp_afd_release(job);
 			return ret;
 		}

@@ -665,7 +665,6 @@ int krgp_restore_park(struct krgp_restore_job *job, int ret)
 {
 	long left;
 
-	krgp_tramp_unmask(job);		/* (a restore that failed while it created threads) */
 	if (ret)
 		krgp_afd_release(job);
 	/* Its other threads take their own state, in their own context. */

@@ -192,15 +192,11 @@ hup_said() {
 # thr_report NAME PID NODE THREADS: mig_threads PID's next report (SIGUSR1)
 # says it runs on NODE with THREADS tasks and ok=1; sets tids and line.
 thr_report() {
-	local before node
-	node=$(nexec "$3" -- uname -n)
-	before=$(out_of "$1" | grep -c '^report ')
-	sig USR1 "$2" && wait_until 30 "$1 to report" reports_past "$1" "$before" || return 1
-	line=$(out_of "$1" | grep '^report ' | tail -n 1)
-	log "$1: $line"
+	local r
+	ok_report "$1" "$2" "$3"
+	r=$?
 	tids=$(kv "$line" tids)
-	[ "$(kv "$line" node)" = "$node" ] && [ "$(kv "$line" threads)" = "$4" ] &&
-		[ "$(kv "$line" ok)" = 1 ]
+	[ "$r" = 0 ] && [ "$(kv "$line" threads)" = "$4" ]
 }
 
 # boot_id N: node N's boot id (what a program that runs there reads).
