@@ -79,14 +79,15 @@ deps:
 
 # CI runs the long tests shorter (tests/README.md, "CI time budget"): a
 # 90 s soak instead of 5 min; 2 krg_comm unload cycles instead of 5; 10
-# hook reload cycles instead of 20 on the stock and patched kernels, 8 on
-# the debug kernel, with 500 forks per
-# forker in its PID-range storm instead of 1500.  The check-*-long targets run
+# hook reload cycles instead of 20 on the stock and patched kernels, 4 on
+# the debug kernel, with 300 forks per forker in its PID-range storm
+# instead of 1500, and 2 rounds of comm_events' three membership changes
+# under failing allocations instead of 3.  The check-*-long targets run
 # every suite's own defaults:
 # before a release, and after changing what a long test stresses (transport,
 # failure detector, hook registration).
 CI_LENGTHS := KRG_SOAK_SECONDS=90 HOOKS_RELOAD_CYCLES=10 COMM_UNLOAD_CYCLES=2
-CI_DEBUG_LENGTHS := HOOKS_RELOAD_CYCLES=4 KRG_PID_STORM=300
+CI_DEBUG_LENGTHS := HOOKS_RELOAD_CYCLES=4 KRG_PID_STORM=300 KRG_EVENTS_ROUNDS=2
 
 check: deps
 	@test -x tests/run || { echo "error: tests/run is missing" >&2; exit 1; }

@@ -53,7 +53,7 @@
  * Bump on every incompatible change to this header: a module built against
  * another value refuses to load on top of this one.
  */
-#define KRG_HOOKS_ABI 4
+#define KRG_HOOKS_ABI 5
 
 /* Returns KRG_HOOKS_ABI as this module was built. */
 u32 krg_hooks_abi(void);
@@ -187,6 +187,17 @@ struct krg_waitid_info {
 };
 
 /*
+ * The kernel's kernel_waitid() (not exported; found at load): waitid() of
+ * current's children, results in kernel memory -- for a task that waits on
+ * behalf of another node (a migrated process's home task).  options as
+ * waitid's (WEXITED, WSTOPPED, WCONTINUED, WNOHANG, WNOWAIT, __W*); the
+ * child's PID (> 0), 0 (WNOHANG, nothing yet), or -errno; -EOPNOTSUPP when
+ * the symbol was not found.
+ */
+long krg_hooks_waitid(int which, pid_t upid, struct krg_waitid_info *info,
+		      int options, struct rusage *ru);
+
+/*
  * A wait4()/waitid() as the kernel's do_wait() holds it (the core patch's
  * struct krg_wait_req).  type: PIDTYPE_MAX (any child), PIDTYPE_PID or
  * PIDTYPE_PGID.  pid is NULL when no local task has the number nr asked for
@@ -251,7 +262,10 @@ struct krg_hook_ops {
 	 * syscalls above are reserved for signal_remote).  sys_override is
 	 * atomic and runs at syscall entry; with KRG_SYS_DEFER, sys_deferred
 	 * runs sleepable in the task's context before it returns to user space
-	 * and its return value is the syscall's result.  If the consumer is
+	 * and its return value is the syscall's result: -ERESTARTSYS,
+	 * -ERESTARTNOINTR or -ERESTARTNOHAND with a signal pending restart it
+	 * or give -EINTR as for a syscall of the kernel's (sys_override sees
+	 * it again), and are -EINTR otherwise.  If the consumer is
 	 * unregistered in between, the syscall is restarted natively instead.
 	 */
 	const int *sys_nrs;

@@ -88,7 +88,10 @@ struct krgh_sys_work {
 	struct krg_sys_call call;
 };
 
-/* -ERESTART* would reach user space: a skipped syscall is never restarted. */
+/*
+ * -ERESTART* would reach user space: a skipped signal syscall is never
+ * restarted (a deferred one is when a signal interrupted it, below).
+ */
 static long krgh_sys_result(long ret)
 {
 	if (ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK)
@@ -165,6 +168,9 @@ static long krgh_signal_run(const struct krg_hook_ops *ops,
 static int (*krgh_group_send_sig_info)(int sig, struct kernel_siginfo *info,
 				       struct task_struct *p,
 				       enum pid_type type);
+static long (*krgh_kernel_waitid)(int which, pid_t upid,
+				  struct krg_waitid_info *infop, int options,
+				  struct rusage *ru);
 
 void krgh_signal_init(void)
 {
@@ -172,7 +178,19 @@ void krgh_signal_init(void)
 		(void *)krgh_lookup_symbol("group_send_sig_info");
 	if (!krgh_group_send_sig_info)
 		pr_warn("group_send_sig_info not found: krg_hooks_send_signal() is unavailable\n");
+	krgh_kernel_waitid = (void *)krgh_lookup_symbol("kernel_waitid");
+	if (!krgh_kernel_waitid)
+		pr_warn("kernel_waitid not found: krg_hooks_waitid() is unavailable\n");
 }
+
+long krg_hooks_waitid(int which, pid_t upid, struct krg_waitid_info *info,
+		      int options, struct rusage *ru)
+{
+	if (!krgh_kernel_waitid)
+		return -EOPNOTSUPP;
+	return krgh_kernel_waitid(which, upid, info, options, ru);
+}
+EXPORT_SYMBOL_GPL(krg_hooks_waitid);
 
 int krg_hooks_send_signal(int sig, kernel_siginfo_t *info,
 			  struct task_struct *t, enum pid_type type)
@@ -210,7 +228,19 @@ static void krgh_sys_work_fn(struct callback_head *cb)
 	} else if (w->hook == KRG_HOOK_SIGNAL_REMOTE) {
 		regs->ax = krgh_sys_result(krgh_signal_run(ops, &w->call));
 	} else {
-		regs->ax = krgh_sys_result(ops->sys_deferred(&w->call));
+		long ret = ops->sys_deferred(&w->call);
+
+		/*
+		 * Interrupted by a signal: restarted or -EINTR as the kernel
+		 * does for its own syscalls (the signal code looks at orig_ax).
+		 */
+		if ((ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
+		     ret == -ERESTARTNOHAND) && signal_pending(current)) {
+			regs->orig_ax = w->call.nr;
+			regs->ax = ret;
+		} else {
+			regs->ax = krgh_sys_result(ret);
+		}
 	}
 	srcu_read_unlock(&krgh_srcu, idx);
 out:

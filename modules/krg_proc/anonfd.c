@@ -29,6 +29,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/alarmtimer.h>
 #include <linux/capability.h>	/* (linux/eventpoll.h needs these two) */
 #include <linux/fs.h>
 #include <linux/eventfd.h>
@@ -132,6 +133,33 @@ static int krgp_eventfd_semaphore(struct file *f, const char *text, u64 count)
 	    READ_ONCE(ctx->count) != count || READ_ONCE(ctx->id) != id)
 		return -EOPNOTSUPP;
 	return !!(READ_ONCE(ctx->flags) & EFD_SEMAPHORE);
+}
+
+/*
+ * A periodic timerfd due this instant whose hrtimer callback has not run
+ * yet reads in fdinfo as a disarmed one that kept its interval (0 left, no
+ * tick): tell them apart by its hrtimer, in the context laid out as
+ * fs/timerfd.c's (6.1), trusted only when its interval, ticks and clock are
+ * those the fdinfo text showed.  Alarm clocks never get here (refused).
+ */
+struct krgp_timerfd_ctx {
+	union {
+		struct hrtimer tmr;
+		struct alarm alarm;
+	} t;
+	ktime_t tintv;
+	ktime_t moffs;
+	wait_queue_head_t wqh;
+	u64 ticks;
+	int clockid;
+};
+
+static bool krgp_timerfd_due(struct file *f, s64 interval_ns, u64 ticks, int clockid)
+{
+	const struct krgp_timerfd_ctx *ctx = f->private_data;
+
+	return READ_ONCE(ctx->tintv) == interval_ns && READ_ONCE(ctx->ticks) == ticks &&
+	       READ_ONCE(ctx->clockid) == clockid && hrtimer_active(&ctx->t.tmr);
 }
 
 /* The file at fd of current, referenced, or NULL. */
@@ -272,6 +300,10 @@ int krgp_cap_afd(struct krgp_capture *c, unsigned int fd, struct file *f, bool c
 		/* expired, not forwarded yet: the next expiry an interval on */
 		if (!a.it_value_ns && a.it_interval_ns && ticks)
 			a.it_value_ns = a.it_interval_ns;
+		/* due now, its callback still to run: it fires at once there */
+		else if (!a.it_value_ns && a.it_interval_ns &&
+			 krgp_timerfd_due(f, a.it_interval_ns, ticks, clockid))
+			a.it_value_ns = 1;
 		break;
 	}
 	case KRG_GH_AFD_EPOLL:

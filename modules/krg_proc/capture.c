@@ -106,6 +106,8 @@ static int krgp_cap_task(struct krgp_capture *c)
 		g->flags |= KRG_GH_TASK_NO_NEW_PRIVS;
 	if (t->signal->is_child_subreaper)
 		g->flags |= KRG_GH_TASK_SUBREAPER;
+	if (c->stub_children)
+		g->flags |= KRG_GH_TASK_STUB_CHILDREN;
 	g->flags |= (get_dumpable(t->mm) << KRG_GH_TASK_DUMPABLE_SHIFT) &
 		    KRG_GH_TASK_DUMPABLE_MASK;
 	g->nice = task_nice(t);

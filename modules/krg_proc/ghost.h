@@ -22,7 +22,8 @@
 #include <linux/types.h>
 
 #define KRG_GHOST_MAGIC		"KRGGHOST"
-#define KRG_GHOST_VERSION	5	/* 2: the TIME record; 3: THREAD; 4: AFD; 5: PTIMER */
+#define KRG_GHOST_VERSION	6	/* 2: the TIME record; 3: THREAD; 4: AFD; 5: PTIMER;
+					 * 6: TASK's STUB_CHILDREN, unknown TASK flags refused */
 #define KRG_GHOST_ARCH_X86_64	62	/* ELF EM_X86_64 */
 
 struct krg_ghost_hdr {
@@ -88,6 +89,8 @@ struct krg_gh_task {
 #define KRG_GH_TASK_SUBREAPER		0x2
 #define KRG_GH_TASK_DUMPABLE_MASK	0x30	/* SUID_DUMP_* << 4 */
 #define KRG_GH_TASK_DUMPABLE_SHIFT	4
+#define KRG_GH_TASK_STUB_CHILDREN	0x40	/* children stay with its home task */
+#define KRG_GH_TASK_FLAGS		0x73	/* every flag above */
 
 /* CREDS: ids in the initial user namespace. */
 #define KRG_GH_GROUPS_MAX	65536

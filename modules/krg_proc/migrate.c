@@ -33,6 +33,7 @@
 #include "caps.h"
 #include "env.h"
 #include "migrate.h"
+#include "wait.h"
 #include "rpc.h"
 #include "task_table.h"
 
@@ -57,11 +58,17 @@ void krgp_mproc_hash_add(struct krgp_mproc *mp)
 	hash_add_rcu(krgp_mproc_hash, &mp->hnode, mp->pid);
 }
 
+void krgp_mproc_unhash(struct krgp_mproc *mp)
+{
+	hash_del_rcu(&mp->hnode);
+	krgp_stub_waits_flush(mp);
+}
+
 void krgp_mproc_del(struct krgp_mproc *mp)
 {
 	spin_lock(&krgp_mproc_lock);
 	if (!hlist_unhashed(&mp->hnode))
-		hash_del_rcu(&mp->hnode);
+		krgp_mproc_unhash(mp);
 	spin_unlock(&krgp_mproc_lock);
 	kfree_rcu(mp, rcu);
 }
@@ -77,10 +84,11 @@ static struct krgp_mproc *krgp_mproc_add(pid_t pid, enum krgp_mproc_kind kind)
 	mp->task = current;
 	mp->home = krgp_pid_home(pid);
 	init_waitqueue_head(&mp->wq);
+	INIT_LIST_HEAD(&mp->waits);
 	spin_lock(&krgp_mproc_lock);
 	old = krgp_mproc_find(pid);
 	if (old)
-		hash_del_rcu(&old->hnode);	/* a stale entry of an ended task */
+		krgp_mproc_unhash(old);	/* a stale entry of an ended task */
 	hash_add_rcu(krgp_mproc_hash, &mp->hnode, pid);
 	spin_unlock(&krgp_mproc_lock);
 	if (old)
@@ -187,7 +195,7 @@ void krgp_mig_exit(struct task_struct *t)
 		return;
 	}
 	spin_lock(&krgp_mproc_lock);
-	hash_del_rcu(&mp->hnode);
+	krgp_mproc_unhash(mp);
 	spin_unlock(&krgp_mproc_lock);
 	if (!mp->gone && mp->home != krg_comm_self()) {
 		ew = kzalloc(sizeof(*ew), GFP_ATOMIC);
@@ -337,6 +345,25 @@ static void krgp_mig_ctl(u32 node, u8 op, u64 id)
 	krgp_call(node, op, &m, sizeof(m), NULL, NULL);
 }
 
+/*
+ * Under RCU, t frozen: will t's stub have children once it moved?  Its own
+ * (a move from home; from elsewhere a process with children is refused),
+ * or its stub's already (a guest that moves on).
+ */
+static bool krgp_mig_children(struct task_struct *t)
+{
+	struct krgp_mproc *mp;
+	struct task_struct *th;
+
+	mp = krgp_mproc_find(task_tgid_nr_ns(t, task_active_pid_ns(t)));
+	if (mp && mp->kind == KRGP_MP_GUEST && mp->task == t && mp->stub_children)
+		return true;
+	for_each_thread(t, th)
+		if (!list_empty(&th->children))
+			return true;
+	return false;
+}
+
 static int krgp_mig_source(struct krgp_mig_req *r, struct krgp_capture *c)
 {
 	struct task_struct *t = current, *init;
@@ -378,6 +405,7 @@ static int krgp_mig_source(struct krgp_mig_req *r, struct krgp_capture *c)
 		c->ppid = task_tgid_nr_ns(rcu_dereference(t->real_parent), ns);
 	c->pgid = task_pgrp_nr_ns(t, ns);
 	c->sid = task_session_nr_ns(t, ns);
+	c->stub_children = krgp_mig_children(t);
 	rcu_read_unlock();
 	c->start_time_ns = ktime_get_real_ns() - (ktime_get_boottime_ns() - t->start_boottime);
 
@@ -523,8 +551,10 @@ static const char *krgp_mig_thread_check(struct task_struct *t, struct task_stru
 #endif
 	if (th->seccomp.mode)
 		return "runs under seccomp";
-	if (!list_empty(&th->children))
-		return "has children (wait() across nodes is not there yet)";
+	/* Children stay with the home task (wait.c): not here if away. */
+	if (!list_empty(&th->children) &&
+	    !krgp_pid_is_local_slice(task_tgid_nr_ns(t, task_active_pid_ns(t))))
+		return "has children on a node that is not its home (only its home task can keep them)";
 	if (th == t)
 		return NULL;
 	if (th->files != t->files || th->fs != t->fs)
@@ -765,7 +795,7 @@ void krgp_migrate_exit(void)
 
 	spin_lock(&krgp_mproc_lock);
 	hash_for_each_safe(krgp_mproc_hash, b, tmp, mp, hnode) {
-		hash_del_rcu(&mp->hnode);
+		krgp_mproc_unhash(mp);
 		kfree_rcu(mp, rcu);
 	}
 	spin_unlock(&krgp_mproc_lock);

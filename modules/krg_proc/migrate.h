@@ -53,6 +53,7 @@ struct krgp_capture {
 	char *path;			/* PATH_MAX scratch */
 	struct path env_root;		/* the cluster namespace's root */
 	pid_t ppid, pgid, sid;
+	bool stub_children;		/* its home task keeps children (wait.c) */
 	u64 start_time_ns;
 	u64 vdso_base;
 	struct krgp_vma_copy *copy;
@@ -143,11 +144,13 @@ struct krgp_mproc {
 	/* GUEST: what the kernel cannot keep for a task born elsewhere */
 	pid_t ppid, pgid, sid;
 	bool gone;			/* GUEST: moved on; its end is no exit */
+	bool stub_children;		/* GUEST: its stub has children (wait.c) */
 	/* STUB: events, under krgp_mproc_lock */
 	u32 loc;			/* where the process runs */
 	bool exited, lost;
 	int exit_code;			/* wait status of the process */
 	struct krgp_restore_job *back;	/* it comes back: restore here */
+	struct list_head waits;		/* waits the guest asked of it (wait.c) */
 	wait_queue_head_t wq;
 };
 
@@ -160,8 +163,9 @@ void krgp_mproc_del(struct krgp_mproc *mp);
 /* stub.c: the home task of a process that moved; forwards what it got */
 void krgp_stub_run(struct krgp_mproc *mp);
 void krgp_stub_signals(struct krgp_mproc *mp);
-/* Under krgp_mproc_lock. */
+/* Under krgp_mproc_lock: in and out of the table (a stub's waits answered). */
 void krgp_mproc_hash_add(struct krgp_mproc *mp);
+void krgp_mproc_unhash(struct krgp_mproc *mp);
 /* A guest's parent (0: outside the cluster), or -1 if t is no guest. */
 pid_t krgp_guest_ppid(struct task_struct *t);
 /* Where pid runs when its stub is here, else -ESRCH. */

@@ -2,7 +2,9 @@
 /*
  * System calls that name other processes, answered as on one machine when
  * those processes run on other nodes: getpgid(pid), getsid(pid),
- * getpriority() and setpriority() (one process, a process group, a user).
+ * getpriority() and setpriority() (one process, a process group, a user);
+ * getppid() of a process restored here, and its wait4() and waitid() when
+ * its children stayed on its home node (wait.c).
  *
  * krg_hooks shows us these calls at syscall entry (atomic): a call about
  * this node only runs natively; the others are deferred to the caller's
@@ -28,10 +30,11 @@
 #include "remote_sys.h"
 #include "rpc.h"
 #include "task_table.h"
+#include "wait.h"
 
 const int krgp_sys_nrs[KRGP_SYS_NRS] = {
 	__NR_getpgid, __NR_getsid, __NR_getpriority, __NR_setpriority,
-	__NR_getppid,
+	__NR_getppid, __NR_wait4, __NR_waitid,
 };
 
 /* What one node found: processes matched, best priority, first error. */
@@ -195,6 +198,10 @@ enum krg_sys_verdict krgp_sys_override(struct krg_sys_call *call, long *ret)
 	int which, who;
 
 	switch (call->nr) {
+	case __NR_wait4:
+	case __NR_waitid:
+		/* A process restored here whose children stayed home. */
+		return krgp_wait_override(call) ? KRG_SYS_DEFER : KRG_SYS_NATIVE;
 	case __NR_getppid:
 		/* A process restored here: its parent is elsewhere. */
 		*ret = krgp_guest_ppid(current);
@@ -281,6 +288,8 @@ long krgp_sys_deferred(const struct krg_sys_call *call)
 	int which = (int)call->args[0], who = (int)call->args[1];
 	int niceval;
 
+	if (call->nr == __NR_wait4 || call->nr == __NR_waitid)
+		return krgp_wait_deferred(call);
 	krgp_cred_pack(&r.cred);
 	switch (call->nr) {
 	case __NR_getpgid:

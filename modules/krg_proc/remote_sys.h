@@ -5,7 +5,7 @@
 
 #include "krg_hooks/krg_hooks.h"
 
-#define KRGP_SYS_NRS 5
+#define KRGP_SYS_NRS 7
 extern const int krgp_sys_nrs[KRGP_SYS_NRS];
 
 enum krg_sys_verdict krgp_sys_override(struct krg_sys_call *call, long *ret);

@@ -528,11 +528,13 @@ static struct krgp_mproc *krgp_guest_add(struct krgp_restore_job *job)
 	mp->ppid = job->task.ppid;
 	mp->pgid = job->task.pgid;
 	mp->sid = job->task.sid;
+	mp->stub_children = job->task.flags & KRG_GH_TASK_STUB_CHILDREN;
 	init_waitqueue_head(&mp->wq);
+	INIT_LIST_HEAD(&mp->waits);
 	spin_lock(&krgp_mproc_lock);
 	old = krgp_mproc_find(job->pid);
 	if (old)
-		hash_del_rcu(&old->hnode);
+		krgp_mproc_unhash(old);
 	krgp_mproc_hash_add(mp);
 	spin_unlock(&krgp_mproc_lock);
 	if (old)

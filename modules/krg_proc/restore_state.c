@@ -236,7 +236,8 @@ static int krgp_rs_task_apply(struct krgp_rs *rs)
 	};
 	int dump = (g->flags & KRG_GH_TASK_DUMPABLE_MASK) >> KRG_GH_TASK_DUMPABLE_SHIFT;
 
-	if ((g->rseq && g->rseq_len != sizeof(struct rseq)) || g->nice < MIN_NICE || g->nice > MAX_NICE || dump > SUID_DUMP_ROOT ||
+	if (g->flags & ~KRG_GH_TASK_FLAGS ||
+	    (g->rseq && g->rseq_len != sizeof(struct rseq)) || g->nice < MIN_NICE || g->nice > MAX_NICE || dump > SUID_DUMP_ROOT ||
 	    g->pdeath_signal > _NSIG || g->oom_score_adj < OOM_SCORE_ADJ_MIN ||
 	    g->oom_score_adj > OOM_SCORE_ADJ_MAX || krgp_caps_check(&caps))
 		return bad(rs, "malformed task record");

@@ -13,6 +13,7 @@
 #include "krg_comm/krg_comm.h"
 #include "migrate.h"
 #include "rpc.h"
+#include "wait.h"
 
 atomic_long_t krgp_rpc_bad = ATOMIC_LONG_INIT(0);
 
@@ -48,6 +49,7 @@ static const struct krgp_op_desc krgp_ops[__KRGP_OP_MAX] = {
 	[KRGP_OP_MIG_ABORT] = { krgp_serve_mig_abort, sizeof(struct krgp_mig_ctl) },
 	[KRGP_OP_MIG_EXIT] = { krgp_serve_mig_exit, sizeof(struct krgp_mig_note) },
 	[KRGP_OP_MIG_MOVED] = { krgp_serve_mig_moved, sizeof(struct krgp_mig_note) },
+	[KRGP_OP_WAIT] = { krgp_serve_wait, sizeof(struct krgp_wait_req) },
 };
 
 void krgp_reply(struct krgp_req *req, int status, const void *data, size_t len)

@@ -27,6 +27,7 @@
 #include "rpc.h"
 #include "signal.h"
 #include "task_table.h"
+#include "wait.h"
 
 static_assert(sizeof(kernel_siginfo_t) == KRGP_SIGINFO_SIZE);
 
@@ -50,11 +51,18 @@ struct krgp_sig_work {
 static int krgp_sig_one_fn(struct krgp_agent_work *w)
 {
 	struct krgp_sig_work *sw = container_of(w, struct krgp_sig_work, w);
-	const struct cred *old = override_creds(sw->cred);
-	int ret = krg_hooks_send_signal(sw->sig, &sw->info, sw->t, sw->type);
+	const struct cred *old;
+	bool send;
+	int ret, reap;
 
+	/* A child's SIGCHLD from the stub of a process that moved (wait.c). */
+	reap = krgp_wait_sigchld(sw->t, &sw->info, &send);
+	old = override_creds(sw->cred);
+	ret = send ? krg_hooks_send_signal(sw->sig, &sw->info, sw->t, sw->type) : 0;
 	revert_creds(old);
-	return ret;
+	if (sw->sig == SIGCHLD)
+		krgp_wait_wake(sw->t);
+	return ret ?: reap;
 }
 
 /* What a broadcast met on one node. */
@@ -134,8 +142,12 @@ static void krgp_sig_free(struct krgp_sig_work *sw)
 static void krgp_sig_one_done(struct krgp_agent_work *w, int result)
 {
 	struct krgp_sig_work *sw = container_of(w, struct krgp_sig_work, w);
+	__le32 reap = cpu_to_le32(KRGP_SIG_REAP);
 
-	krg_comm_reply(sw->creq, result, NULL, 0);
+	if (result == KRGP_SIG_REAP)
+		krg_comm_reply(sw->creq, 0, &reap, sizeof(reap));
+	else
+		krg_comm_reply(sw->creq, result, NULL, 0);
 	krgp_sig_free(sw);
 }
 

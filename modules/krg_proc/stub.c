@@ -2,9 +2,10 @@
 /*
  * The stub: at its home node, the task of a process that moved away.  It
  * keeps the PID and the parent link (its parent's wait() and SIGCHLD work
- * as on one machine), holds no memory and no files, forwards every signal
- * it receives to where the process runs, and ends as the process ended --
- * or becomes the process again when it comes home (restore.c).
+ * as on one machine) and the process's children (it waits for them when
+ * the process asks, wait.c), holds no memory and no files, forwards every
+ * signal it receives to where the process runs, and ends as the process
+ * ended -- or becomes the process again when it comes home (restore.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,11 +18,14 @@
 #include "migrate.h"
 #include "rpc.h"
 #include "signal.h"
+#include "wait.h"
 
 static void krgp_stub_forward(struct krgp_mproc *mp, int sig,
 			      kernel_siginfo_t *info, enum pid_type type)
 {
 	struct krgp_signal_req r = {};
+	void *reply;
+	size_t len;
 	int ret;
 
 	krgp_cred_pack(&r.cred);
@@ -30,7 +34,14 @@ static void krgp_stub_forward(struct krgp_mproc *mp, int sig,
 	r.pid = cpu_to_le32(mp->pid);
 	r.sig = cpu_to_le32(sig);
 	memcpy(r.info.raw, info, sizeof(r.info.raw));
-	ret = krgp_call(READ_ONCE(mp->loc), KRGP_OP_SIGNAL, &r, sizeof(r), NULL, NULL);
+	ret = krgp_call(READ_ONCE(mp->loc), KRGP_OP_SIGNAL, &r, sizeof(r), &reply, &len);
+	if (!ret) {
+		/* A child's SIGCHLD that the process does not want a zombie of. */
+		if (sig == SIGCHLD && len == sizeof(__le32) &&
+		    le32_to_cpup(reply) == KRGP_SIG_REAP)
+			krgp_stub_reap(info->si_pid);
+		kvfree(reply);
+	}
 	if (ret < 0)
 		pr_warn_ratelimited("signal %d to process %d on node %u: %d\n",
 				    sig, mp->pid, mp->loc, ret);
@@ -139,7 +150,8 @@ void krgp_stub_run(struct krgp_mproc *mp)
 		bool exited, lost;
 
 		ret = wait_event_interruptible(mp->wq, READ_ONCE(mp->exited) ||
-					       READ_ONCE(mp->lost) || READ_ONCE(mp->back));
+					       READ_ONCE(mp->lost) || READ_ONCE(mp->back) ||
+					       !list_empty_careful(&mp->waits));
 		if (fatal_signal_pending(current)) {
 			kernel_siginfo_t info;
 
@@ -151,6 +163,7 @@ void krgp_stub_run(struct krgp_mproc *mp)
 			krgp_mproc_del(mp);
 			return;
 		}
+		krgp_stub_serve_waits(mp);
 		if (ret) {
 			krgp_stub_signals(mp);
 			continue;

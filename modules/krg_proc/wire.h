@@ -41,6 +41,7 @@ enum krgp_op {
 	KRGP_OP_MIG_ABORT,	/* source -> target: forget the migration */
 	KRGP_OP_MIG_EXIT,	/* a guest -> its home: it ended with a status */
 	KRGP_OP_MIG_MOVED,	/* source -> home: the process runs on node now */
+	KRGP_OP_WAIT,		/* a guest -> its home: wait for the stub's children */
 	__KRGP_OP_MAX
 };
 
@@ -164,7 +165,10 @@ struct krgp_node_stat_req {
 };
 #define KRGP_NODE_STAT_MAX	(512U << 10)
 
-/* KRGP_OP_SIGNAL: -> status only. */
+/*
+ * KRGP_OP_SIGNAL: -> status only; for a child's SIGCHLD that a stub
+ * forwards, a __le32 KRGP_SIG_REAP body asks it to reap the child (wait.c).
+ */
 enum krgp_sig_kind {
 	KRGP_SIG_PROCESS,	/* kill, rt_sigqueueinfo: the thread group */
 	KRGP_SIG_THREAD,	/* tkill, tgkill, rt_tgsigqueueinfo: one thread */
@@ -305,6 +309,28 @@ struct krgp_mig_ctl {
 struct krgp_mig_note {
 	__le32 pid;
 	__le32 value;		/* EXIT: wait status; MOVED: the node */
+};
+
+/*
+ * KRGP_OP_WAIT: -> struct krgp_wait_result when a child is reported, no
+ * body when none is yet (status 0), or -errno (-ECHILD: none could be).  The home task (stub) of process pid runs
+ * waitid(which, upid, options | WNOHANG) for it: its children stayed there.
+ */
+struct krgp_wait_req {
+	__le32 pid;		/* the process that waits (its stub's PID) */
+	__le32 which;		/* P_ALL, P_PID, P_PGID (upid > 0) */
+	__le32 upid;
+	__le32 options;		/* WEXITED, WSTOPPED, WCONTINUED, WNOWAIT, __W* */
+	__le32 rusage;		/* 1: the reply carries the child's rusage */
+	__le32 pad;
+};
+
+#define KRGP_RUSAGE_WORDS	18	/* struct rusage: 2 timevals + 14 longs */
+struct krgp_wait_result {
+	__le32 pid, uid;	/* uid in the initial user namespace */
+	__le32 status;		/* as waitid's si_status */
+	__le32 cause;		/* CLD_EXITED, CLD_KILLED, ... */
+	__le64 rusage[KRGP_RUSAGE_WORDS];
 };
 
 #endif /* _KRGP_WIRE_H */

@@ -23,7 +23,6 @@
 #include "mig_util.h"
 
 static volatile sig_atomic_t usr1, usr2;
-static volatile int chld_code, chld_status, chld_pid, chld_count;
 
 static void on_flag(int sig)
 {
@@ -33,27 +32,6 @@ static void on_flag(int sig)
 		usr2 = 1;
 }
 
-static void on_chld(int sig, siginfo_t *si, void *uc)
-{
-	(void)sig;
-	(void)uc;
-	chld_code = si->si_code;
-	chld_status = si->si_status;
-	chld_pid = si->si_pid;
-	chld_count++;
-}
-
-static const char *cld_name(int code)
-{
-	switch (code) {
-	case CLD_EXITED: return "CLD_EXITED";
-	case CLD_KILLED: return "CLD_KILLED";
-	case CLD_DUMPED: return "CLD_DUMPED";
-	case CLD_STOPPED: return "CLD_STOPPED";
-	case CLD_CONTINUED: return "CLD_CONTINUED";
-	default: return "?";
-	}
-}
 
 static void __attribute__((noreturn)) child_main(const char *log)
 {
@@ -96,7 +74,7 @@ static void __attribute__((noreturn)) child_main(const char *log)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_sigaction = on_chld, .sa_flags = SA_SIGINFO | SA_RESTART };
+	struct sigaction sa = { .sa_sigaction = mig_on_chld, .sa_flags = SA_SIGINFO | SA_RESTART };
 	pid_t c, w;
 	int st;
 
@@ -125,7 +103,7 @@ int main(int argc, char **argv)
 		mig_say("waited pid=%d signaled=%d", w, WTERMSIG(st));
 	else
 		mig_say("waited pid=%d status=%#x", w, st);
-	mig_say("sigchld code=%s status=%d pid=%d count=%d", chld_count ? cld_name(chld_code) : "none",
-		chld_status, chld_pid, chld_count);
+	mig_say("sigchld code=%s status=%d pid=%d count=%d", mig_chld_count ? mig_cld_name(mig_chld_code) : "none",
+		mig_chld_status, mig_chld_pid, mig_chld_count);
 	return 0;
 }

@@ -3,42 +3,46 @@
 #
 # What krg migrate must refuse, with exit 1 and one line "Error: <reason>."
 # naming the reason: a process holding a pipe, one holding a terminal (a
-# pty), one with a child, one without CAN_MIGRATE
-# (krg caps -e -CAN_MIGRATE), root's process asked by krguser, a target
-# node that is not in the cluster, a node number out of range, a PID
-# nobody has.  krguser may move its own process (the control).  After the
-# refusals every process still runs on node 1 and nowhere else, its pause()
-# returns once for one SIGUSR1 and its pipe, pty and child work.
+# pty), one without CAN_MIGRATE (krg caps -e -CAN_MIGRATE), root's process
+# asked by krguser, a target node that is not in the cluster, a node
+# number out of range, a PID nobody has.  krguser may move its own process
+# (the control).  After the refusals every process still runs on node 1
+# and nowhere else, its pause() returns once for one SIGUSR1 and its pipe
+# and pty work.  A process with a live child moves from its home node (its
+# child stays with its home task, mig_parent.sh): on node 2, its
+# waitpid(WNOHANG) still finds the child alive.
 # (Multi-threaded processes move: mig_threads.sh.)
 set -u
 . "$KRG_TOP/tests/lib/krg.sh"
 . "$KRG_TOP/tests/mig/lib.sh"
 
 mig_setup 3
-tap_plan 10
+tap_plan 11
 
-names=(pipe pty child nocap root)
+names=(pipe pty nocap root)
 declare -A pid=()
 for n in "${names[@]}"; do
 	case $n in
-	pipe|pty|child) opt=--$n ;;
+	pipe|pty) opt=--$n ;;
 	*) opt= ;;
 	esac
 	pid[$n]=$(start 1 "$n" "$MD/mig_block" $opt pause) || die "cannot start $n"
 done
 pid[own]=$(start 1 -u own "$MD/mig_block" pause) || die "cannot start krguser's process"
+pid[child]=$(start 1 child "$MD/mig_block" --child pause) || die "cannot start the parent"
 all_blocked() {
 	local n
-	for n in "${names[@]}" own; do has_out "$n" '^blocked pause' || { log "$n: $(out_of "$n")"; return 1; }; done
+	for n in "${names[@]}" own child; do has_out "$n" '^blocked pause' || { log "$n: $(out_of "$n")"; return 1; }; done
 }
 wait_until 30 "every process to wait in pause()" all_blocked || die "the processes did not start"
-log "PIDs: $(for n in "${names[@]}" own; do printf '%s=%s ' "$n" "${pid[$n]}"; done)"
+log "PIDs: $(for n in "${names[@]}" own child; do printf '%s=%s ' "$n" "${pid[$n]}"; done)"
 nexec 1 --timeout 30 -- krg caps -k "${pid[nocap]}" -e -CAN_MIGRATE || die "krg caps -e -CAN_MIGRATE failed"
 gone_pid=$(nexec 1 --timeout 30 -- krg run -- sh -c 'echo $$')
 
 tap_check "a pipe on an fd: refused, naming the pipe" refused "${pid[pipe]}" 2 'pipe|fifo'
 tap_check "a terminal (pty) on an fd: refused, naming it" refused "${pid[pty]}" 2 'terminal|tty|pty|ptmx|/dev/pts'
-tap_check "a live child: refused, naming the children" refused "${pid[child]}" 2 'child'
+tap_check "a live child: the parent moves from its home node 1 to 2" \
+	eval 'migrated 1 "${pid[child]}" 2 && runs_on "${pid[child]}" 2'
 tap_check "without CAN_MIGRATE: refused, naming the capability" refused "${pid[nocap]}" 2 'can_migrate|capabilit'
 tap_check "krguser moving root's process: refused, naming the permission" \
 	refused "${pid[root]}" 2 'permi|not allowed|may not|signal|own' 1 user
@@ -64,7 +68,7 @@ unchanged() {
 	sig USR1 "${all[@]}" || return 1
 	for n in "${names[@]}"; do
 		case $n in
-		pipe|pty|child) want="$n=ok" ;;
+		pipe|pty) want="$n=ok" ;;
 		*) want=- ;;
 		esac
 		wait_until 20 "$n to return from pause()" has_out "$n" '^return ' || { rc=1; continue; }
@@ -74,6 +78,16 @@ unchanged() {
 	done
 	return $rc
 }
-tap_check "after the refusals: each still runs on node 1 only, pause() returns once, pipe/pty/child intact" \
+tap_check "after the refusals: each still runs on node 1 only, pause() returns once, pipe/pty intact" \
 	unchanged
+child_alive() {
+	local out want="return 1 rc=-1 errno=EINTR usr1=1 node=$(nexec 2 -- uname -n) mask_usr1=0 extras=child=ok"
+	sig USR1 "${pid[child]}" &&
+		wait_until 20 "the parent to return from pause()" has_out child '^return ' || return 1
+	out=$(out_of child | grep '^return ')
+	[ "$out" = "$want" ] && return 0
+	log "child: $out; want: $want"
+	return 1
+}
+tap_check "the moved parent on node 2: waitpid(WNOHANG) finds its child alive (child=ok)" child_alive
 tap_exit

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -140,6 +141,33 @@ static inline void mig_say(const char *fmt, ...)
 		mig_say("FAIL %s: " fmt, mig_name, ##__VA_ARGS__);		\
 		exit(1);							\
 	} while (0)
+
+/* the last SIGCHLD a mig_on_chld handler (SA_SIGINFO) took, and how many */
+__attribute__((weak)) volatile int mig_chld_code, mig_chld_status, mig_chld_pid, mig_chld_count;
+
+static inline void mig_on_chld(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	mig_chld_code = si->si_code;
+	mig_chld_status = si->si_status;
+	mig_chld_pid = si->si_pid;
+	mig_chld_count++;
+}
+
+/* a SIGCHLD's si_code by name */
+static inline const char *mig_cld_name(int code)
+{
+	switch (code) {
+	case CLD_EXITED: return "CLD_EXITED";
+	case CLD_KILLED: return "CLD_KILLED";
+	case CLD_DUMPED: return "CLD_DUMPED";
+	case CLD_TRAPPED: return "CLD_TRAPPED";
+	case CLD_STOPPED: return "CLD_STOPPED";
+	case CLD_CONTINUED: return "CLD_CONTINUED";
+	default: return "?";
+	}
+}
 
 /* mig_node: the node's name (uname, a system call: no descriptor). */
 static inline const char *mig_node(void)
