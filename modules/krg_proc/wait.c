@@ -20,7 +20,10 @@
  * stub's forwarded SIGCHLDs wake, and looks again.  A signal interrupts the
  * wait the kernel's way (-ERESTARTSYS: restarted after the handler, or
  * -EINTR without SA_RESTART).  Every 5 s it looks again anyway, so that a
- * lost SIGCHLD or the home node's failure cannot leave it asleep for ever.
+ * lost SIGCHLD or the home node's failure cannot leave it asleep for ever;
+ * after 50 ms when its stub was not ready to answer (the process has just
+ * moved: the home task becomes the stub once the target runs it, and the
+ * home learns of a move between two other nodes once it is done).
  *
  * The guest's SIGCHLD disposition is the one that counts: a forwarded
  * CLD_STOPPED/CLD_CONTINUED is not delivered under SA_NOCLDSTOP; under
@@ -41,11 +44,13 @@
 #include "krg_hooks/krg_hooks.h"
 #include "migrate.h"
 #include "rpc.h"
+#include "task_table.h"
 #include "wait.h"
 
 static_assert(sizeof(struct rusage) == KRGP_RUSAGE_WORDS * sizeof(u64));
 
 #define KRGP_WAIT_POLL		(5 * HZ)	/* look again at least this often */
+#define KRGP_WAIT_SOON		(HZ / 20)	/* ... and soon when its stub was not ready */
 #define KRGP_WAIT_STUB_MS	10000		/* a stub answers within this */
 
 #define KRGP_WAIT_OPTIONS	(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | \
@@ -136,9 +141,20 @@ void krgp_serve_wait(struct krgp_req *req)
 	ret = -ECHILD;			/* no stub here: no child of its either */
 	rcu_read_lock();
 	mp = krgp_mproc_find(le32_to_cpu(r->pid));
+	if (!mp || mp->kind != KRGP_MP_STUB) {
+		struct task_struct *t = krgp_find_thread(le32_to_cpu(r->pid));
+
+		/* Its task is still here: it just left and becomes its stub. */
+		if (t) {
+			ret = -EAGAIN;
+			put_task_struct(t);
+		}
+	}
 	if (mp && mp->kind == KRGP_MP_STUB) {
 		spin_lock(&krgp_mproc_lock);
-		if (!hlist_unhashed(&mp->hnode)) {
+		if (mp->loc != req->src) {
+			ret = -EAGAIN;	/* only where the process runs (or will) asks */
+		} else if (!hlist_unhashed(&mp->hnode)) {
 			list_add_tail(&w.list, &mp->waits);
 			wake_up(&mp->wq);
 			ret = 0;
@@ -300,7 +316,8 @@ static long krgp_wait_parse(const struct krg_sys_call *call, struct krgp_wait_ar
  * -ECHILD (none there could match, or the stub or its node is gone).
  */
 static long krgp_wait_stub(u32 home, pid_t pid, const struct krgp_wait_args *a,
-			   pid_t pgid, struct krg_waitid_info *info, struct rusage *ru)
+			   pid_t pgid, struct krg_waitid_info *info, struct rusage *ru,
+			   bool *soon)
 {
 	struct krgp_wait_req r = { };
 	const struct krgp_wait_result *out;
@@ -319,6 +336,8 @@ static long krgp_wait_stub(u32 home, pid_t pid, const struct krgp_wait_args *a,
 	ret = krgp_call(home, KRGP_OP_WAIT, &r, sizeof(r), &reply, &len);
 	if (ret == -EHOSTDOWN || ret == -ESRCH || ret == -ECHILD)
 		return -ECHILD;
+	if (ret == -EAGAIN)
+		*soon = true;		/* its stub is being set up: again soon */
 	if (ret < 0)
 		return 0;		/* not now: look again later */
 	if (!len) {
@@ -393,6 +412,7 @@ long krgp_wait_deferred(const struct krg_sys_call *call)
 	struct krgp_mproc *mp;
 	struct rusage ru;
 	pid_t pid = 0, pgid = 0;
+	bool soon = false;
 	u32 home = 0;
 	long ret, local, stub;
 
@@ -420,7 +440,8 @@ long krgp_wait_deferred(const struct krg_sys_call *call)
 		stub = -ECHILD;
 		if (pid) {
 			memset(&info, 0, sizeof(info));
-			stub = krgp_wait_stub(home, pid, &a, pgid, &info, a.ru ? &ru : NULL);
+			stub = krgp_wait_stub(home, pid, &a, pgid, &info, a.ru ? &ru : NULL,
+					      &soon);
 			pr_debug("guest %d: waitid here %ld, at its stub %ld\n", pid, local, stub);
 			if (stub > 0) {
 				ret = stub;
@@ -439,7 +460,8 @@ long krgp_wait_deferred(const struct krg_sys_call *call)
 			ret = -ERESTARTSYS;
 			break;
 		}
-		wait_woken(&wait, TASK_INTERRUPTIBLE, KRGP_WAIT_POLL);
+		wait_woken(&wait, TASK_INTERRUPTIBLE, soon ? KRGP_WAIT_SOON : KRGP_WAIT_POLL);
+		soon = false;
 		if (signal_pending(current)) {
 			ret = -ERESTARTSYS;
 			break;

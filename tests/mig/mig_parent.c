@@ -6,11 +6,11 @@
  *
  * It forks four children c0..c3, which block in sigsuspend(): SIGUSR1 makes
  * child ci exit with status 3 + i.  Then it goes through steps A to G,
- * pausing three times ("pause N": it waits for a SIGUSR1) so that the test
- * can move it in between, and once more blocked in waitpid(); every step prints what a parent sees on one
+ * blocked in waitpid() twice and pausing twice ("pause N": it waits for a
+ * SIGUSR1) so that the test can move it in between; every step prints what a parent sees on one
  * machine, children named by index, so that a run that moves and a run
  * that stays print the same "step" lines:
- *   A  c0 exits 3: waitpid(c0)
+ *   A  waitpid(c0) until the test makes c0 exit 3 (SIGUSR1)
  *   B  c1 stopped (waitpid WUNTRACED), continued (WCONTINUED)
  *   C  waitid(P_PID c2, WNOHANG) before anything happened; c2 killed by
  *      SIGTERM: waitid(WNOWAIT) sees it, waitid(P_ALL) reaps it
@@ -169,10 +169,9 @@ int main(void)
 	for (i = 0; i < 4; i++)
 		spawn(i);
 	mig_say("ready pid=%d children=%d,%d,%d,%d", getpid(), kid[0], kid[1], kid[2], kid[3]);
-	pause_for(1, &old);
 
 	n = mig_chld_count;
-	sendsig(kid[0], SIGUSR1);
+	mig_say("step A waiting for c0");
 	w = waitpid(kid[0], &st, 0);
 	say_status("A waitpid(c0)", w, st);
 	sigchld_after(n);

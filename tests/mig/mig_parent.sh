@@ -5,8 +5,8 @@
 # waitpid and waitid (WNOHANG, WNOWAIT, WUNTRACED, WCONTINUED, P_PID,
 # P_ALL, rusage), SIGCHLD with its si_code and status, and ECHILD, as on
 # one machine.  The program runs twice on node 1: once without moving, and
-# that run must print the expected lines; once moved at each of its pauses
-# 1->2 (from home: its four children stay with its home task), 2->3 (on
+# that run must print the expected lines; once moved 1->2 while blocked in
+# waitpid() (from home: its four children stay with its home task), 2->3 (on
 # from a node that is not its home), a move refused while a child it
 # forked on node 3 lives there (only the home node keeps a moved process's
 # children), then 3->1 while it is blocked in waitpid() for its last child
@@ -19,7 +19,8 @@ set -u
 mig_setup 3
 tap_plan 6
 
-expected='step A waitpid(c0): c0 exited 3
+expected='step A waiting for c0
+step A waitpid(c0): c0 exited 3
 step sigchld CLD_EXITED c0 status=3
 step B waitpid(c1, WUNTRACED): c1 stopped 19
 step sigchld CLD_STOPPED c1 status=19
@@ -57,7 +58,9 @@ steps_are() {
 stays() {
 	local p
 	start 1 ref "$MD/mig_parent" >/dev/null && p=$(ready_pid ref) || return 1
-	go ref "$p" 1 && go ref "$p" 2 && go ref "$p" 3 &&
+	wait_until 30 "ref to wait for c0" has_out ref '^step A waiting' &&
+		sig USR1 "$(out_of ref | sed -n 's/^ready .* children=\([0-9]*\),.*/\1/p')" &&
+		go ref "$p" 2 && go ref "$p" 3 &&
 		wait_until 30 "ref to wait for c3" has_out ref '^step G waiting' &&
 		sig USR1 "$(out_of ref | sed -n 's/^ready .* children=.*,//p')" && steps_are ref "$expected"
 }
@@ -66,16 +69,16 @@ tap_check "a parent that stays on node 1: waits and SIGCHLDs as expected" stays
 start 1 mov "$MD/mig_parent" >/dev/null && P=$(ready_pid mov) || die "mig_parent did not start"
 kids=$(out_of mov | sed -n 's/^ready .* children=//p' | tr ',' ' ')
 log "parent $P, children $kids"
-tap_check "moved 1->2 at its first pause; its children stay on node 1" \
-	eval 'wait_until 30 "the parent to pause" paused mov 1 && migrated 1 "$P" 2 && runs_on "$P" 2 &&
-		all_on 1 $kids && sig USR1 "$P"'
+c0=${kids%% *} c3=${kids##* }
+tap_check "moved 1->2 while blocked in waitpid(c0); its children stay on node 1" \
+	eval 'wait_until 30 "the parent to wait for c0" has_out mov "^step A waiting" && migrated 1 "$P" 2 &&
+		runs_on "$P" 2 && all_on 1 $kids && sig USR1 "$c0"'
 tap_check "moved on 2->3 after steps A-C (waits at its home task)" \
 	eval 'wait_until 30 "the parent to pause" paused mov 2 && migrated 1 "$P" 3 && runs_on "$P" 3 &&
 		sig USR1 "$P"'
 tap_check "with a child it forked on node 3, a move is refused: children on a node not its home" \
 	eval 'wait_until 30 "the parent to pause" paused mov 3 &&
 		refused "$P" 1 "has children on a node that is not its home" && runs_on "$P" 3 && sig USR1 "$P"'
-c3=${kids##* }
 tap_check "moved home 3->1 while blocked in waitpid(c3), after steps E-F (its own child and one at home)" \
 	eval 'wait_until 30 "the parent to wait for c3" has_out mov "^step G waiting" && migrated 3 "$P" 1 &&
 		runs_on "$P" 1 && sig USR1 "$c3"'
