@@ -97,8 +97,6 @@ void krgp_stub_waits_flush(struct krgp_mproc *mp)
 {
 	struct krgp_stub_wait *w, *n;
 
-	if (!mp->waits.next)		/* never initialised: no stub */
-		return;
 	list_for_each_entry_safe(w, n, &mp->waits, list) {
 		list_del_init(&w->list);
 		w->ret = -ECHILD;
