@@ -53,7 +53,7 @@
  * Bump on every incompatible change to this header: a module built against
  * another value refuses to load on top of this one.
  */
-#define KRG_HOOKS_ABI 5
+#define KRG_HOOKS_ABI 6
 
 /* Returns KRG_HOOKS_ABI as this module was built. */
 u32 krg_hooks_abi(void);
@@ -256,6 +256,14 @@ struct krg_hook_ops {
 	 * -ERESTART* are turned into -EINTR).
 	 */
 	int (*signal_remote)(const struct krg_signal_req *req);
+	/*
+	 * Optional; atomic (RCU read lock held), at the signal syscall's entry.
+	 * Its target (process or thread) has the task t on this node: return
+	 * true when t is not where the target lives any more (a copy of a
+	 * process that moved on, on its way out), and the syscall goes to
+	 * signal_remote as if t did not exist.
+	 */
+	bool (*signal_divert)(struct task_struct *t);
 
 	/*
 	 * Syscall override for the numbers listed in sys_nrs (the signal

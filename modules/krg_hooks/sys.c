@@ -279,10 +279,13 @@ static void krgh_sys_defer(struct pt_regs *regs, enum krg_hook_id hook,
 
 /*
  * Does this signal syscall concern other nodes: is its target absent from
- * this node, or is it a broadcast?
+ * this node (or only a copy the consumer diverts), or is it a broadcast?
  */
-static bool krgh_signal_is_remote(const struct krg_sys_call *call)
+static bool krgh_signal_is_remote(const struct krg_hook_ops *ops,
+				  const struct krg_sys_call *call)
 {
+	struct task_struct *t;
+	struct pid *p;
 	long pid;
 	bool absent;
 
@@ -315,7 +318,12 @@ static bool krgh_signal_is_remote(const struct krg_sys_call *call)
 	if (pid <= 0)
 		return false;
 	rcu_read_lock();
-	absent = !find_vpid(pid);
+	p = find_vpid(pid);
+	absent = !p;
+	if (p && ops->signal_divert) {
+		t = pid_task(p, PIDTYPE_PID);
+		absent = t && ops->signal_divert(t);
+	}
 	rcu_read_unlock();
 	return absent;
 }
@@ -338,7 +346,7 @@ void krgh_sys_enter_probe(void *data, struct pt_regs *regs, long nr)
 
 	if (krgh_sys_reserved_nr(nr)) {
 		ops = krgh_ops_atomic(KRG_HOOK_SIGNAL_REMOTE);
-		if (ops && krgh_signal_is_remote(&call))
+		if (ops && krgh_signal_is_remote(ops, &call))
 			krgh_sys_defer(regs, KRG_HOOK_SIGNAL_REMOTE, ops, &call);
 		return;
 	}

@@ -28,6 +28,7 @@ static const struct krg_hook_ops krgp_hook_ops = {
 	.task_new = krgp_caps_fork,
 	.exit = krgp_task_exit,
 	.signal_remote = krgp_signal_remote,
+	.signal_divert = krgp_signal_divert,
 	.sys_nrs = krgp_sys_nrs,
 	.sys_nrs_count = KRGP_SYS_NRS,
 	.sys_override = krgp_sys_override,

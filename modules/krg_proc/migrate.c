@@ -157,6 +157,14 @@ bool krgp_task_leaving(struct task_struct *t)
 	return ret;
 }
 
+bool krgp_task_gone(struct task_struct *t)
+{
+	struct krgp_mproc *mp = krgp_mproc_find(task_tgid_nr_ns(t, task_active_pid_ns(t)));
+
+	return mp && mp->kind == KRGP_MP_GUEST && mp->task == t->group_leader &&
+	       READ_ONCE(mp->gone);
+}
+
 /* ---- a guest that ends --------------------------------------------------- */
 
 struct krgp_exit_work {

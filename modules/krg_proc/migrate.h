@@ -159,6 +159,8 @@ extern spinlock_t krgp_mproc_lock;
 struct krgp_mproc *krgp_mproc_find(pid_t pid);
 bool krgp_is_stub(struct task_struct *t);
 bool krgp_task_leaving(struct task_struct *t);
+/* Under RCU: t belongs to a copy of a process that moved on (after GO). */
+bool krgp_task_gone(struct task_struct *t);
 void krgp_mproc_del(struct krgp_mproc *mp);
 /* stub.c: the home task of a process that moved; forwards what it got */
 void krgp_stub_run(struct krgp_mproc *mp);

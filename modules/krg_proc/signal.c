@@ -190,6 +190,16 @@ fail:
 	sw->w.done(&sw->w, ret);
 }
 
+static bool krgp_sig_gone(struct task_struct *t)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = krgp_task_gone(t);
+	rcu_read_unlock();
+	return ret;
+}
+
 void krgp_serve_signal(struct krgp_req *req)
 {
 	const struct krgp_signal_req *r = req->body;
@@ -237,6 +247,20 @@ void krgp_serve_signal(struct krgp_req *req)
 	}
 	if (!sw->t) {
 		sw->w.done(&sw->w, -ESRCH);
+		return;
+	}
+	if (krgp_sig_gone(sw->t) && le32_to_cpu(r->hops) < KRGP_SIGNAL_HOPS) {
+		/* A copy that moved on: its home knows where it runs now. */
+		struct krgp_signal_req fwd = *r;
+		u32 home = krgp_pid_home(task_tgid_nr_ns(sw->t, task_active_pid_ns(sw->t)));
+		int ret = -ESRCH;
+
+		put_task_struct(sw->t);
+		kfree(sw);
+		fwd.hops = cpu_to_le32(le32_to_cpu(r->hops) + 1);
+		if (home != krg_comm_self())
+			ret = krgp_call(home, KRGP_OP_SIGNAL, &fwd, sizeof(fwd), NULL, NULL);
+		krgp_reply(req, ret == -EHOSTDOWN ? -ESRCH : ret, NULL, 0);
 		return;
 	}
 	krgp_sig_queue(sw, &r->cred, &r->info, le32_to_cpu(r->sig));
@@ -349,6 +373,24 @@ static int krgp_signal_broadcast(const struct krg_signal_req *req)
 		return b.delivered ? 0 : b.last_err;
 	/* As kill_something_info() for -1: EPERM is not reported. */
 	return b.delivered ? 0 : b.last_other;
+}
+
+/*
+ * krg_hooks signal_divert: atomic, under RCU.  A process that moved on from
+ * here leaves a copy that ends (migrate.c): from GO on, and while it dies,
+ * a signal for it goes where the process runs, through its home, instead
+ * of into a copy that would drop it.  A process whose home is here is the
+ * process itself or its stub: never diverted.  A guest that really dies
+ * here is diverted too: its home's stub sends the signal back here, where
+ * the kernel drops it as it would have (kill() still returns 0).
+ */
+bool krgp_signal_divert(struct task_struct *t)
+{
+	pid_t tgid = task_tgid_nr_ns(t, task_active_pid_ns(t));
+
+	if (tgid <= 1 || krgp_pid_home(tgid) == krg_comm_self())
+		return false;	/* krginit, or the process (or its stub) */
+	return (READ_ONCE(t->signal->flags) & SIGNAL_GROUP_EXIT) || krgp_task_gone(t);
 }
 
 /* krg_hooks signal_remote: in the sender's context, may sleep. */

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
@@ -119,6 +120,47 @@ static void check_last_signal(int kind, int tgid, int pid, int sig, int code,
 		 sig, code, value);
 	hu_check(!strcmp(buf, want), "last remote signal is \"%.*s\" (got \"%.*s\")",
 		 (int)strlen(want) - 1, want, (int)strlen(buf) - 1, buf);
+}
+
+/*
+ * A local task the consumer diverts (its name): kill() goes to signal_remote
+ * as for an absent target, and the task never gets the signal -- it exits 0
+ * when told to, through a pipe.
+ */
+static void check_divert(void)
+{
+	int go[2], ready[2], status;
+	char c = 0;
+	pid_t p;
+	long r;
+
+	if (pipe(go) || pipe(ready)) {
+		hu_check(0, "pipes for the diverted child: %s", strerror(errno));
+		return;
+	}
+	p = fork();
+	if (p == 0) {
+		close(go[1]);
+		prctl(PR_SET_NAME, KRG_TEST_DIVERT_COMM);
+		if (write(ready[1], &c, 1) != 1)
+			_exit(2);
+		_exit(read(go[0], &c, 1) == 1 ? 0 : 3);
+	}
+	close(go[0]);
+	close(ready[1]);
+	if (p < 0 || read(ready[0], &c, 1) != 1) {
+		hu_check(0, "the diverted child started");
+		return;
+	}
+	r = kill(p, SIGTERM);
+	hu_check(r == 0, "kill() of a task the consumer diverts goes to signal_remote (%ld)", r);
+	check_last_signal(0, 0, p, SIGTERM, 0 /* SI_USER */, 0);
+	hu_check(waitpid(p, &status, WNOHANG) == 0, "... and the task did not get it");
+	r = write(go[1], &c, 1);
+	hu_check(r == 1 && waitpid(p, &status, 0) == p && WIFEXITED(status) &&
+		 WEXITSTATUS(status) == 0, "... it exits 0 when told to (status %#x)", status);
+	close(go[1]);
+	close(ready[0]);
 }
 
 static int rt_sigqueue(int tgid, int tid, int sig, int code, int value)
@@ -542,6 +584,8 @@ static void in_cluster(void)
 	r = kill(1, 0);
 	hu_check(r == 0, "kill(self, 0) stays local");
 	check_counter("signal_remote", 5);
+	check_divert();
+	check_counter("signal_remote", 6);
 
 	check_pid_reserve(core);
 	check_remote_children(core, self_dir);

@@ -114,6 +114,11 @@ static int t_signal_remote(const struct krg_signal_req *req)
 	return req->pid == KRG_TEST_SIG_ESRCH_PID ? -ESRCH : 0;
 }
 
+static bool t_signal_divert(struct task_struct *t)
+{
+	return !strncmp(t->comm, KRG_TEST_DIVERT_COMM, TASK_COMM_LEN);
+}
+
 static const int t_sys_nrs[] = { __NR_getsid, __NR_getpgid };
 
 static enum krg_sys_verdict t_sys_override(struct krg_sys_call *call, long *ret)
@@ -647,8 +652,10 @@ static int __init t_init(void)
 		t_ops.exit = t_exit;
 	if (caps.available & BIT(KRG_HOOK_FREE))
 		t_ops.free = t_free;
-	if (caps.available & BIT(KRG_HOOK_SIGNAL_REMOTE))
+	if (caps.available & BIT(KRG_HOOK_SIGNAL_REMOTE)) {
 		t_ops.signal_remote = t_signal_remote;
+		t_ops.signal_divert = t_signal_divert;
+	}
 	if (caps.available & BIT(KRG_HOOK_SYSCALL)) {
 		t_ops.sys_nrs = t_sys_nrs;
 		t_ops.sys_nrs_count = ARRAY_SIZE(t_sys_nrs);

@@ -16,6 +16,8 @@
 #define KRG_TEST_DEFER_RET	4343
 /* A remote signal to this pid is answered with -ESRCH by the consumer. */
 #define KRG_TEST_SIG_ESRCH_PID	3999999
+/* The consumer diverts signals to a local task of this name (signal_divert). */
+#define KRG_TEST_DIVERT_COMM	"krg-divert"
 /*
  * The /proc entries the consumer adds in the cluster namespace: one below the
  * test's local PIDs (merged in PID order), one after them all.
