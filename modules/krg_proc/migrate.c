@@ -144,15 +144,13 @@ pid_t krgp_guest_ppid(struct task_struct *t)
  */
 bool krgp_task_leaving(struct task_struct *t)
 {
-	struct krgp_mproc *mp;
 	bool ret;
 
 	if (t->signal->flags & SIGNAL_GROUP_EXIT ||
 	    (t->flags & PF_EXITING && !atomic_read(&t->signal->live)))
 		return true;
 	rcu_read_lock();
-	mp = krgp_mproc_find(task_tgid_nr_ns(t, task_active_pid_ns(t)));
-	ret = mp && mp->kind == KRGP_MP_GUEST && mp->task == t && READ_ONCE(mp->gone);
+	ret = krgp_task_gone(t);
 	rcu_read_unlock();
 	return ret;
 }

@@ -190,21 +190,12 @@ fail:
 	sw->w.done(&sw->w, ret);
 }
 
-static bool krgp_sig_gone(struct task_struct *t)
-{
-	bool ret;
-
-	rcu_read_lock();
-	ret = krgp_task_gone(t);
-	rcu_read_unlock();
-	return ret;
-}
-
 void krgp_serve_signal(struct krgp_req *req)
 {
 	const struct krgp_signal_req *r = req->body;
 	u32 kind = le32_to_cpu(r->kind), tgid = le32_to_cpu(r->tgid);
 	struct krgp_sig_work *sw;
+	bool gone;
 
 	if (kind > KRGP_SIG_THREAD) {
 		krgp_reply(req, -EINVAL, NULL, 0);
@@ -249,7 +240,10 @@ void krgp_serve_signal(struct krgp_req *req)
 		sw->w.done(&sw->w, -ESRCH);
 		return;
 	}
-	if (krgp_sig_gone(sw->t) && le32_to_cpu(r->hops) < KRGP_SIGNAL_HOPS) {
+	rcu_read_lock();
+	gone = krgp_task_gone(sw->t);
+	rcu_read_unlock();
+	if (gone && le32_to_cpu(r->hops) < KRGP_SIGNAL_HOPS) {
 		/* A copy that moved on: its home knows where it runs now. */
 		struct krgp_signal_req fwd = *r;
 		u32 home = krgp_pid_home(task_tgid_nr_ns(sw->t, task_active_pid_ns(sw->t)));
@@ -390,7 +384,7 @@ bool krgp_signal_divert(struct task_struct *t)
 
 	if (tgid <= 1 || krgp_pid_home(tgid) == krg_comm_self())
 		return false;	/* krginit, or the process (or its stub) */
-	return (READ_ONCE(t->signal->flags) & SIGNAL_GROUP_EXIT) || krgp_task_gone(t);
+	return krgp_task_leaving(t);
 }
 
 /* krg_hooks signal_remote: in the sender's context, may sleep. */
