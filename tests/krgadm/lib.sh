@@ -6,17 +6,30 @@
 # all_nodes: 1 .. NODES, one a line.
 all_nodes() { seq 1 "$NODES"; }
 
+# at_each_node FUNC: FUNC N for every node N at once (each node is a
+# machine of its own, as when an operator starts or stops them all); its
+# output dropped.  Fails, naming the nodes, if FUNC failed on any.
+at_each_node() {
+	local f=$1 n i rc=0 pids=() nodes=()
+	for n in $(all_nodes); do
+		"$f" "$n" >/dev/null 2>&1 &
+		pids+=("$!") nodes+=("$n")
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || { log "$f failed on node${nodes[$i]}"; rc=1; }
+	done
+	return $rc
+}
+
 # Every node back to "nothing of ours loaded" (errors ignored: a node may
 # already be clean).  Test modules sit on ours: they go first.
-krgadm_reset() {
-	local n
-	for n in $(all_nodes); do
-		krg_unload_test_modules "$n"
-		nexec "$n" --timeout 60 -- krgadm node stop >/dev/null 2>&1 ||
-			nexec "$n" --timeout 60 -- krgadm node stop >/dev/null 2>&1
-	done
+node_reset() {
+	krg_unload_test_modules "$1"
+	nexec "$1" --timeout 60 -- krgadm node stop >/dev/null 2>&1 ||
+		nexec "$1" --timeout 60 -- krgadm node stop >/dev/null 2>&1
 	return 0
 }
+krgadm_reset() { at_each_node node_reset; }
 
 # node_start N: "krgadm node start" on node N, only krg_comm (the other
 # modules have suites of their own).
@@ -65,10 +78,7 @@ assert json.load(sys.stdin)[\"nodes\"][0][\"connection\"] == \"established\"
 
 # form_cluster: node start everywhere, then nodes add -n 1-NODES from node 1.
 form_cluster() {
-	local n
-	for n in $(all_nodes); do
-		node_start "$n" >/dev/null || { log "krgadm node start failed on node$n"; return 1; }
-	done
+	at_each_node node_start || return 1
 	# Every node present first, so that a failed start shows here (the
 	# add itself also waits, bounded, for the full mesh: race_add.sh
 	# adds at once).

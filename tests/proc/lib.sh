@@ -149,11 +149,13 @@ log_env() {
 # proc_clean: no cluster process left on any running node (killed from the
 # host side of each node, so this works even when krg_proc does not).
 proc_clean() {
-	local n
+	local n bg=()
 	for n in $(all_nodes); do
 		[ "$(node_state "$n" 2>/dev/null)" = running ] || continue
-		on "$n" --timeout 30 env_reset >/dev/null 2>&1
+		on "$n" --timeout 30 env_reset >/dev/null 2>&1 &
+		bg+=("$!")
 	done
+	for n in "${bg[@]}"; do wait "$n"; done
 	return 0
 }
 
