@@ -19,15 +19,15 @@ kc() {
 # Every project module out of every node (test modules, then upper modules
 # first), in one exec a node: every test starts with it.
 comm_reset() {
-	local n mods bg=()
+	local mods
 	mods=$(krg_test_module_names; reverse $(krg_load_order 2>/dev/null))
-	for n in $(all_nodes); do
-		nexec "$n" --timeout 60 -- sh -c 'for m; do
-			! grep -q "^$m " /proc/modules || rmmod "$m"; done' sh $mods >/dev/null 2>&1 &
-		bg+=("$!")
-	done
-	for n in "${bg[@]}"; do wait "$n"; done
+	at_each_node comm_unload
 	return 0
+}
+# comm_unload N: comm_reset's module list ($mods) out of node N.
+comm_unload() {
+	nexec "$1" --timeout 60 -- sh -c 'for m; do
+		! grep -q "^$m " /proc/modules || rmmod "$m"; done' sh $mods
 }
 
 # comm_start [-c CONF] N: load krg_comm with the test RPC service
@@ -73,17 +73,8 @@ all_see() {
 
 # comm_form: fresh krg_comm on every node, all nodes online.
 comm_form() {
-	local n i rc=0 bg=()
 	comm_reset
-	# Every node at once, as nodes booted together start.
-	for n in $(all_nodes); do
-		comm_start "$n" &
-		bg+=("$!")
-	done
-	for i in "${!bg[@]}"; do
-		wait "${bg[$i]}" || { log "node$((i + 1)): start failed"; rc=1; }
-	done
-	[ "$rc" = 0 ] || return 1
+	at_each_node comm_start || return 1
 	# Sessions come up on their own; then node 1 adds everybody.
 	wait_until 30 "all nodes present everywhere" all_see_present || return 1
 	kc 1 add "1-$NODES" || return 1

@@ -6,21 +6,6 @@
 # all_nodes: 1 .. NODES, one a line.
 all_nodes() { seq 1 "$NODES"; }
 
-# at_each_node FUNC: FUNC N for every node N at once (each node is a
-# machine of its own, as when an operator starts or stops them all); its
-# output dropped.  Fails, naming the nodes, if FUNC failed on any.
-at_each_node() {
-	local f=$1 n i rc=0 pids=() nodes=()
-	for n in $(all_nodes); do
-		"$f" "$n" >/dev/null 2>&1 &
-		pids+=("$!") nodes+=("$n")
-	done
-	for i in "${!pids[@]}"; do
-		wait "${pids[$i]}" || { log "$f failed on node${nodes[$i]}"; rc=1; }
-	done
-	return $rc
-}
-
 # Every node back to "nothing of ours loaded" (errors ignored: a node may
 # already be clean).  Test modules sit on ours: they go first.
 node_reset() {

@@ -153,6 +153,21 @@ krg_test_module_names() {
 	done
 }
 
+# at_each_node FUNC: FUNC N for every node N (1 .. NODES) at once (each
+# node is a machine of its own, as when an operator starts or stops them
+# all); its output dropped.  Fails, naming the nodes, if FUNC failed on any.
+at_each_node() {
+	local f=$1 n i rc=0 pids=() nodes=()
+	for n in $(seq 1 "$NODES"); do
+		"$f" "$n" >/dev/null 2>&1 &
+		pids+=("$!") nodes+=("$n")
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || { log "$f failed on node${nodes[$i]}"; rc=1; }
+	done
+	return $rc
+}
+
 # krg_unload_test_modules N: every loaded test module out of node N (one exec).
 krg_unload_test_modules() {
 	nexec "$1" --timeout 60 -- sh -c 'for m; do

@@ -149,14 +149,12 @@ log_env() {
 # proc_clean: no cluster process left on any running node (killed from the
 # host side of each node, so this works even when krg_proc does not).
 proc_clean() {
-	local n bg=()
-	for n in $(all_nodes); do
-		[ "$(node_state "$n" 2>/dev/null)" = running ] || continue
-		on "$n" --timeout 30 env_reset >/dev/null 2>&1 &
-		bg+=("$!")
-	done
-	for n in "${bg[@]}"; do wait "$n"; done
+	at_each_node proc_clean_node
 	return 0
+}
+proc_clean_node() {
+	[ "$(node_state "$1" 2>/dev/null)" = running ] || return 0
+	on "$1" --timeout 30 env_reset
 }
 
 # ps_lines N [ARGS]: the PS dump from node N (proc_nl.py ps ARGS).
